@@ -1,0 +1,61 @@
+// gops: lists and diagnoses Go and C++ processes.
+#include <cctype>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/cli.hpp"
+
+#ifndef GOPS_VERSION
+#define GOPS_VERSION "0.0.0"
+#endif
+
+namespace gops::cli {
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "gops: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace gops::cli
+
+namespace {
+
+bool all_digits(const char* s) {
+  if (*s == '\0') return false;
+  for (; *s; ++s)
+    if (!std::isdigit(static_cast<unsigned char>(*s))) return false;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // As in the Go gops: `gops <pid> [period]` means `gops process <pid> [period]`,
+  // and `gops help` prints the help.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && all_digits(args[0].c_str())) args.insert(args.begin(), "process");
+  if (!args.empty() && args[0] == "help") args[0] = "--help";
+
+  gops::cli::Cli cli;
+  cli.app.set_version_flag("--version", "gops " GOPS_VERSION);
+  cli.app.add_flag("-v,--verbose", cli.verbose, "Say what was skipped and why");
+  cli.app.require_subcommand(0, 1);
+  cli.app.fallthrough();
+  gops::cli::add_process_commands(cli);
+  gops::cli::add_agent_commands(cli);
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    cli.app.parse(reversed);  // CLI11 takes the arguments in reverse order
+  } catch (const CLI::ParseError& e) {
+    return cli.app.exit(e);
+  }
+  gops::cli::Action& action = cli.action ? cli.action : cli.default_action;
+  if (!action) return gops::cli::fail("nothing to do");
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    return gops::cli::fail(e.what());
+  }
+}

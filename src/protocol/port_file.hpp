@@ -1,0 +1,31 @@
+// Where agents publish their port: a file named by the PID, holding the port
+// as decimal ASCII, in the gops config dir (DESIGN.md §2).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace gops::protocol {
+
+// Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// The calling process's own environment.
+EnvLookup process_env();
+
+// The gops config dir as the Go gops computes it: $GOPS_CONFIG_DIR, else
+// $XDG_CONFIG_HOME/gops, else $HOME/.config/gops. Empty values count as unset.
+Result<std::string> config_dir(const EnvLookup& env);
+
+std::string port_file_path(std::string_view dir, int pid);
+
+// The port in a port file's contents, whitespace trimmed as the Go client
+// does; an error unless it is a decimal number in 1..65535.
+Result<std::uint16_t> parse_port(std::string_view contents);
+
+}  // namespace gops::protocol
