@@ -21,6 +21,8 @@ struct Cli {
 
 // process_commands.cpp: list (default), tree, process|pid|proc, modules.
 void add_process_commands(Cli& cli);
+// modules_command.cpp: modules <pid|file>, as `go version -m`.
+void add_modules_command(Cli& cli);
 // agent_commands.cpp: stack, gc, setgc, memstats, stats, version, trace,
 // pprof-cpu, pprof-heap, and completion.
 void add_agent_commands(Cli& cli);

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   cli.app.require_subcommand(0, 1);
   cli.app.fallthrough();
   gops::cli::add_process_commands(cli);
+  gops::cli::add_modules_command(cli);
   gops::cli::add_agent_commands(cli);
 
   try {
