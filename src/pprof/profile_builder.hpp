@@ -1,0 +1,55 @@
+// Builds a pprof profile (profile.proto, gzipped) from raw stacks captured in
+// this process. Shared by the CPU profiler and the heap sampler.
+//
+// Addresses are symbolized in-process when the profile is built (mappings from
+// /proc/self/maps with their build IDs; functions demangled, file:line and
+// inlined frames from DWARF), so `go tool pprof` needs neither the binary nor
+// debug files on the reading side. Not async-signal-safe: call it from a
+// normal thread after the samples were collected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace gops::pprof {
+
+struct ValueType {
+  std::string type;  // "cpu", "samples", "alloc_space", ...
+  std::string unit;  // "nanoseconds", "count", "bytes"
+};
+
+struct ProfileSpec {
+  std::vector<ValueType> sample_types;
+  ValueType period_type;
+  std::int64_t period = 0;
+  std::int64_t time_nanos = 0;      // wall-clock start, Unix ns
+  std::int64_t duration_nanos = 0;
+  std::string default_sample_type;  // optional, e.g. "inuse_space"
+};
+
+class ProfileBuilder {
+ public:
+  explicit ProfileBuilder(ProfileSpec spec);
+  ~ProfileBuilder();
+  ProfileBuilder(const ProfileBuilder&) = delete;
+  ProfileBuilder& operator=(const ProfileBuilder&) = delete;
+
+  // One sample: `pcs` as captured, leaf first (return addresses for all but
+  // the leaf; the builder looks up pc-1 for those), `values` one per sample
+  // type. Identical stacks are merged by adding values.
+  void add_sample(std::span<const std::uintptr_t> pcs, std::span<const std::int64_t> values);
+
+  // Symbolizes, encodes and gzips the profile.
+  Result<std::string> build_gzipped();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gops::pprof
