@@ -1,0 +1,88 @@
+// The process table and one process's details, read from Linux /proc.
+//
+// The list path (`gops`, `gops tree`) needs only the stat line and the exe
+// link of each process, so it reads those two and nothing else; everything
+// `gops process` prints is read on demand by read_details(). Names and
+// numbers follow what gopsutil (and so the Go gops) reports.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace gops::proc {
+
+// Every PID under /proc, ascending. Threads are not listed.
+std::vector<int> list_pids();
+
+// The fields of /proc/PID/stat gops uses. `comm` is the kernel's 15-byte
+// name (the text between the first '(' and the last ')').
+struct StatLine {
+  int pid = 0;
+  std::string comm;
+  char state = '?';
+  int ppid = 0;
+  std::uint64_t utime_ticks = 0;
+  std::uint64_t stime_ticks = 0;
+  std::uint64_t iowait_ticks = 0;  // delayacct_blkio_ticks: gopsutil adds it to the CPU total
+  long num_threads = 0;
+  std::uint64_t start_ticks = 0;  // since boot
+  std::uint64_t rss_pages = 0;
+};
+
+// Parses a stat line's text; exposed for tests and fuzzing.
+Result<StatLine> parse_stat(std::string_view text);
+
+// Errors: "no process with PID N" when it is gone, else the OS reason.
+Result<StatLine> read_stat(int pid);
+
+// The target of /proc/PID/exe, with the kernel's " (deleted)" suffix
+// removed. Errors for kernel threads (no exe) and permission denied.
+Result<std::string> exe_path(int pid);
+
+// The process name as gopsutil's Name() gives it: the comm, unless it is
+// cut at 15 bytes, then the basename of argv[0] when that starts with it.
+std::string display_name(int pid, std::string_view comm);
+
+// One socket of a process, as `gops process` prints it:
+// "local/remote:\tLADDR:LPORT <-> RADDR:RPORT (STATUS)".
+struct Connection {
+  std::string local_addr;  // Go's net.IP form; a unix socket's path (may be empty)
+  std::uint32_t local_port = 0;
+  std::string remote_addr;  // empty for unix sockets
+  std::uint32_t remote_port = 0;
+  std::string status;  // "LISTEN", "ESTABLISHED", ...; "NONE" for UDP and unix
+};
+
+// Everything `gops process PID` shows, read in one go.
+struct Details {
+  int pid = 0;
+  int ppid = 0;
+  long threads = 0;
+  double memory_percent = 0;  // RSS / MemTotal * 100
+  double cpu_percent = 0;     // CPU time since start / wall time since start * 100
+  double cpu_seconds = 0;     // user + system + iowait, in seconds
+  std::optional<std::string> username;  // of the real UID; nullopt if it has no name
+  uid_t uid = 0;
+  std::string cmdline;            // argv joined by single spaces
+  std::int64_t create_time_ms = 0;  // Unix time of the start, in milliseconds
+  std::vector<Connection> connections;  // tcp4, tcp6, udp4, udp6, unix order; deduplicated as gopsutil does
+};
+
+// Errors: no such process, permission denied (a clear sentence each).
+Result<Details> read_details(int pid);
+
+// CPU time (user + system + iowait, seconds) of a process, for the
+// "cpu usage (PERIOD)" line that samples it twice.
+Result<double> cpu_seconds(int pid);
+
+// Formats a duration as ps(1)'s etime: [[DD-]hh:]mm:ss.
+std::string format_etime(std::int64_t seconds);
+
+}  // namespace gops::proc
