@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"time"
+)
+
+type config struct {
+	addr        string
+	cpuLength   time.Duration
+	traceLength time.Duration
+	extensions  bool
+}
+
+func configFromEnv() config {
+	c := config{
+		addr:        "127.0.0.1:0",
+		cpuLength:   30 * time.Second,
+		traceLength: 5 * time.Second,
+		extensions:  os.Getenv("AGENTPEER_EXTENSIONS") == "1",
+	}
+	if a := os.Getenv("AGENTPEER_ADDR"); a != "" {
+		c.addr = a
+	}
+	if d, ok := secondsFromEnv("AGENTPEER_CPU_SECONDS"); ok {
+		c.cpuLength = d
+	}
+	if d, ok := secondsFromEnv("AGENTPEER_TRACE_SECONDS"); ok {
+		c.traceLength = d
+	}
+	return c
+}
+
+func secondsFromEnv(name string) (time.Duration, bool) {
+	v, err := strconv.ParseFloat(os.Getenv(name), 64)
+	if err != nil || v <= 0 {
+		return 0, false
+	}
+	return time.Duration(v * float64(time.Second)), true
+}

@@ -1,0 +1,3 @@
+module gops.test/agentpeer
+
+go 1.19
