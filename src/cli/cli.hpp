@@ -15,6 +15,7 @@ using Action = std::function<int()>;
 struct Cli {
   CLI::App app{"gops is a tool to list and diagnose Go and C++ processes.", "gops"};
   bool verbose = false;
+  bool json = false;      // --json: list, tree and process print JSON
   Action action;          // set by the subcommand the user chose
   Action default_action;  // `gops` without a subcommand: the process list
 };

@@ -1,10 +1,102 @@
-// Stub: list, tree, process and modules land here (issue 2).
+// `gops` (the list), `gops tree` and `gops process|pid|proc <pid> [period]`.
+#include <sys/stat.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
 #include "cli/cli.hpp"
+#include "cli/process_format.hpp"
+#include "cli/process_scan.hpp"
 
 namespace gops::cli {
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+ScanResult scan(const Cli& cli) {
+  ScanResult r = scan_processes();
+  if (cli.verbose) {
+    for (const auto& why : r.skipped) std::fprintf(stderr, "gops: skipped %s\n", why.c_str());
+    std::fprintf(stderr, "gops: %zu processes listed, %zu skipped, %zu executables read\n", r.processes.size(),
+                 r.skipped.size(), r.executables_read);
+  }
+  return r;
+}
+
+std::optional<int> parse_pid(const std::string& s) {
+  int pid = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), pid);
+  if (ec != std::errc{} || end != s.data() + s.size() || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+bool process_exists(int pid) {
+  struct stat st {};
+  return pid > 0 && ::stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0;
+}
+
+int show_process(const Cli& cli, const std::string& pid_text, const std::string& period_text) {
+  auto pid = parse_pid(pid_text);
+  if (!pid) return fail("not a PID: \"" + pid_text + "\"");
+  std::optional<PeriodUsage> usage;
+  if (!period_text.empty()) {
+    auto period = parse_period(period_text);
+    if (!period) return fail("not a duration: \"" + period_text + "\" (use e.g. 2s, 1m30s, 500ms, or seconds)");
+    if (period->count() < 0) return fail("cannot determine CPU usage for negative duration " + period_text);
+    if (period->count() > 0) usage = PeriodUsage{*period, 0};
+  }
+  auto details = proc::read_details(*pid);
+  if (!details) return fail(details.message());
+  if (usage) {
+    auto before = proc::cpu_seconds(*pid);
+    std::this_thread::sleep_for(usage->period);
+    auto after = proc::cpu_seconds(*pid);
+    if (!before || !after) return fail(!after ? after.message() : before.message());
+    usage->cpu_percent = 100 * (*after - *before) / std::chrono::duration<double>(usage->period).count();
+  }
+  if (cli.json) return print(details_json(*details, now_ms(), usage).dump(2) + "\n");
+  return print(format_details(*details, process_exists(details->ppid), now_ms(), usage));
+}
+
+}  // namespace
 
 void add_process_commands(Cli& cli) {
-  cli.default_action = [] { return fail("the process list is not built yet"); };
+  cli.app.add_flag("--json", cli.json, "Print the list, tree or process details as JSON");
+
+  cli.default_action = [&cli] {
+    auto r = scan(cli);
+    return print(cli.json ? list_json(r.processes).dump(2) + "\n" : format_list(r.processes));
+  };
+
+  auto* tree = cli.app.add_subcommand("tree", "Display a process tree of the Go processes and agents.");
+  tree->callback([&cli] {
+    cli.action = [&cli] {
+      auto r = scan(cli);
+      return print(cli.json ? tree_json(r.processes).dump(2) + "\n" : format_tree(r.processes));
+    };
+  });
+
+  auto* process = cli.app.add_subcommand("process", "Prints information about a process (also: gops <pid> [period]).");
+  process->alias("pid");
+  process->alias("proc");
+  auto pid = std::make_shared<std::string>();
+  auto period = std::make_shared<std::string>();
+  process->add_option("pid", *pid, "Process ID")->required();
+  process->add_option("period", *period, "Also measure CPU usage over this period (2s, 1m30s, 500ms, or seconds)");
+  process->callback([&cli, pid, period] {
+    cli.action = [&cli, pid, period] { return show_process(cli, *pid, *period); };
+  });
 }
 
 }  // namespace gops::cli

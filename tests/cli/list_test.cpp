@@ -1,0 +1,178 @@
+// `gops`, `gops tree` and `gops modules` against real Go processes built with
+// Debian's Go toolchain.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "support/process.hpp"
+
+namespace gops::test {
+namespace {
+
+// The Go version a binary was built with, as `go version -m` reads it.
+std::string go_version_of(const std::string& path) {
+  auto r = run({"go", "version", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto colon = r.out.find(": ");
+  return r.out.substr(colon + 2, r.out.find('\n') - colon - 2);
+}
+
+// The list row of `pid`, or "" when it is not listed.
+std::string row_of(const std::string& list, pid_t pid) {
+  for (const auto& line : split_lines(list))
+    if (line.starts_with(std::to_string(pid) + " ")) return line;
+  return "";
+}
+
+class ListTest : public ::testing::Test {
+ protected:
+  Env env() const { return {{"GOPS_CONFIG_DIR", config_.path()}}; }
+  Child start(const std::string& binary, std::vector<std::string> args = {}) {
+    args.insert(args.begin(), binary);
+    Child c = Child::spawn(args, env());
+    EXPECT_TRUE(c.wait_for_output("ready\n")) << binary;
+    return c;
+  }
+  RunResult gops(std::vector<std::string> args = {}) {
+    args.insert(args.begin(), gops_cli());
+    return run(args, env());
+  }
+  TempDir config_;
+};
+
+TEST_F(ListTest, ListsEveryBuildOfAGoProgramWithItsVersion) {
+  const std::vector<std::string> builds = {"listed", "listed-stripped", "listed-trimpath", "listed-cgo"};
+  std::vector<Child> children;
+  for (const auto& b : builds) children.push_back(start(go_bin(b)));
+  auto r = gops();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (std::size_t i = 0; i < builds.size(); ++i) {
+    std::string row = row_of(r.out, children[i].pid());
+    ASSERT_FALSE(row.empty()) << builds[i] << " missing from:\n" << r.out;
+    // PID PPID name, no agent mark, version, path: single spaces between
+    // columns padded to their widest entry.
+    std::regex shape(std::to_string(children[i].pid()) + " +" + std::to_string(getpid()) + " +" + builds[i] +
+                     "  +" + go_version_of(go_bin(builds[i])) + " +" + go_bin(builds[i]));
+    EXPECT_TRUE(std::regex_match(row, shape)) << row;
+  }
+}
+
+TEST_F(ListTest, ColumnsLineUpAsInTheGoGops) {
+  Child a = start(go_bin("listed"));
+  Child b = start(go_bin("listed-trimpath"));
+  auto r = gops();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = split_lines(r.out);
+  ASSERT_GE(lines.size(), 2u);
+  // Every row's path starts at the same column: the widths are shared.
+  std::set<std::size_t> path_columns;
+  for (const auto& line : lines) path_columns.insert(line.find(" /"));
+  EXPECT_EQ(path_columns.size(), 1u) << r.out;
+}
+
+TEST_F(ListTest, MarksAgentsAndListsNonGoAgentProcesses) {
+  Child go = start(go_bin("listed"));
+  write_file(config_.path() + "/" + std::to_string(go.pid()), "12345");
+  // A C program (coreutils' sleep) with a port file counts as an agent
+  // process: listed, with the toolchain that built it.
+  Child sleeper = Child::spawn({"sleep", "60"}, env());
+  write_file(config_.path() + "/" + std::to_string(sleeper.pid()), "12346");
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists("/proc/" + std::to_string(sleeper.pid()) + "/exe"); }));
+  auto r = gops();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string go_row = row_of(r.out, go.pid());
+  EXPECT_NE(go_row.find("listed* go1."), std::string::npos) << go_row;
+  std::string c_row = row_of(r.out, sleeper.pid());
+  EXPECT_TRUE(std::regex_search(c_row, std::regex("sleep\\* +gcc[0-9.]+ +/usr/bin/sleep$"))) << r.out;
+}
+
+TEST_F(ListTest, ListsAProcessWhoseBinaryWasDeleted) {
+  TempDir dir;
+  std::string copy = dir.path() + "/gone-soon";
+  std::filesystem::copy_file(go_bin("listed"), copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+  Child c = start(copy);
+  std::filesystem::remove(copy);
+  auto r = gops();
+  std::string row = row_of(r.out, c.pid());
+  EXPECT_NE(row.find("gone-soon"), std::string::npos) << r.out;
+  EXPECT_NE(row.find(" go1."), std::string::npos) << row;
+}
+
+TEST_F(ListTest, TreeShowsGoProcessesUnderTheirParent) {
+  Child a = start(go_bin("listed"));
+  Child b = start(go_bin("listed-stripped"));
+  write_file(config_.path() + "/" + std::to_string(b.pid()), "1");
+  auto r = gops({"tree"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(r.out.starts_with("...\n")) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\n\n")) << r.out;
+  const std::string version = go_version_of(go_bin("listed"));
+  auto lines = split_lines(r.out);
+  auto parent = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.ends_with(" " + std::to_string(getpid()));
+  });
+  ASSERT_NE(parent, lines.end()) << r.out;
+  std::string child_a = std::to_string(a.pid()) + " (listed) {" + version + "}";
+  std::string child_b = "[*]  " + std::to_string(b.pid()) + " (listed-stripped) {" + version + "}";
+  EXPECT_NE(r.out.find("── " + child_a + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("└── " + child_b + "\n"), std::string::npos) << r.out;
+}
+
+TEST_F(ListTest, JsonListAndTreeCarryTheSameFacts) {
+  Child a = start(go_bin("listed"));
+  auto r = gops({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto list = nlohmann::json::parse(r.out);
+  auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p["pid"] == a.pid(); });
+  ASSERT_NE(it, list.end()) << r.out;
+  EXPECT_EQ((*it)["ppid"], getpid());
+  EXPECT_EQ((*it)["name"], "listed");
+  EXPECT_EQ((*it)["path"], go_bin("listed"));
+  EXPECT_EQ((*it)["version"], go_version_of(go_bin("listed")));
+  EXPECT_EQ((*it)["go"], true);
+  EXPECT_EQ((*it)["agent"], false);
+
+  auto t = gops({"tree", "--json"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto tree = nlohmann::json::parse(t.out);
+  auto root = std::find_if(tree.begin(), tree.end(), [&](const auto& n) { return n["pid"] == getpid(); });
+  ASSERT_NE(root, tree.end()) << t.out;
+  auto& kids = (*root)["children"];
+  EXPECT_TRUE(std::any_of(kids.begin(), kids.end(), [&](const auto& k) { return k["pid"] == a.pid(); })) << t.out;
+}
+
+TEST_F(ListTest, ModulesEqualsGoVersionM) {
+  for (const std::string b : {"listed", "listed-stripped", "listed-trimpath", "listed-cgo"}) {
+    auto expected = run({"go", "version", "-m", go_bin(b)});
+    ASSERT_EQ(expected.exit_code, 0) << expected.err;
+    auto by_file = gops({"modules", go_bin(b)});
+    EXPECT_EQ(by_file.exit_code, 0) << by_file.err;
+    EXPECT_EQ(by_file.out, expected.out) << b;
+    Child c = start(go_bin(b));
+    auto by_pid = gops({"modules", std::to_string(c.pid())});
+    EXPECT_EQ(by_pid.exit_code, 0) << by_pid.err;
+    EXPECT_EQ(by_pid.out, expected.out) << b;
+  }
+  auto dep = gops({"modules", go_bin("listed")});
+  EXPECT_NE(dep.out.find("\tdep\texample.com/greeter\tv0.1.0\n\t=>\t./greeter\t(devel)\n"), std::string::npos) << dep.out;
+}
+
+TEST_F(ListTest, ModulesOfANonGoFileIsAClearError) {
+  auto r = gops({"modules", "/usr/bin/sleep"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("not a Go executable"), std::string::npos) << r.err;
+  auto missing = gops({"modules", "/nonexistent/binary"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("/nonexistent/binary"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace gops::test
