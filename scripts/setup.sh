@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  golang-go elfutils hyperfine npm
+  golang-go elfutils hyperfine npm time jq
 )
 
 missing=()

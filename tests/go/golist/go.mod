@@ -1,0 +1,3 @@
+module gops.test/golist
+
+go 1.19
