@@ -1,0 +1,100 @@
+// gops agent for C++ programs: lets the gops CLI (ours, and the original Go
+// one) diagnose this process over the gops wire protocol, as the Go agent
+// (github.com/google/gops/agent) does for a Go program.
+//
+//   #include <gops/agent.hpp>
+//   int main() {
+//     gops::agent::Options options;
+//     options.program_version = "myprog 1.2.3";
+//     if (auto r = gops::agent::listen(options); !r.ok) std::fprintf(stderr, "gops: %s\n", r.error.c_str());
+//     ...
+//   }
+//
+// The agent runs on its own threads, never throws into the host and never
+// lets a signal of its own reach the host's handlers. Stack dumps interrupt
+// each thread briefly with one real-time signal the host does not use; a
+// blocking call that the kernel does not restart (poll, nanosleep, ...) can
+// see EINTR then, as with any profiler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+// The host's toolchain, captured where this header is compiled (the host's
+// code), not where the agent library was built.
+#if defined(__clang__)
+#define GOPS_AGENT_COMPILER_ "clang " __clang_version__
+#elif defined(__GNUC__)
+#define GOPS_AGENT_COMPILER_ "GCC " __VERSION__
+#else
+#define GOPS_AGENT_COMPILER_ "unknown compiler"
+#endif
+#define GOPS_AGENT_STR2_(x) #x
+#define GOPS_AGENT_STR_(x) GOPS_AGENT_STR2_(x)
+#if defined(_LIBCPP_VERSION)
+#define GOPS_AGENT_STDLIB_ "libc++ " GOPS_AGENT_STR_(_LIBCPP_VERSION)
+#elif defined(__GLIBCXX__) && defined(_GLIBCXX_RELEASE)
+#define GOPS_AGENT_STDLIB_ "libstdc++ " GOPS_AGENT_STR_(_GLIBCXX_RELEASE) " (" GOPS_AGENT_STR_(__GLIBCXX__) ")"
+#else
+#define GOPS_AGENT_STDLIB_ "unknown C++ standard library"
+#endif
+
+// The library is built with hidden visibility; only this API is exported
+// (matters when the host is a shared object).
+#define GOPS_AGENT_API __attribute__((visibility("default")))
+
+namespace gops::agent {
+
+// Who may use the agent.
+enum class Access {
+  // Loopback clients whose socket belongs to this process's user or to
+  // root; others are closed unanswered and counted as refused.
+  kSameUserOrRoot,
+  // Anyone who can reach the address (for a trusted network only).
+  kAnyone,
+};
+
+struct Options {
+  // Where to listen, "host:port"; IPv6 as "[::1]:0". Port 0: kernel-chosen.
+  std::string address = "127.0.0.1:0";
+  // A non-loopback address is refused unless this is set.
+  bool allow_non_loopback = false;
+  // Where the port file goes; empty: $GOPS_CONFIG_DIR, else
+  // $XDG_CONFIG_HOME/gops, else $HOME/.config/gops.
+  std::string config_dir;
+  // Remove the port file on SIGINT/SIGTERM/SIGQUIT, then hand the signal to
+  // the handler installed before (or re-raise it with the default action).
+  bool shutdown_cleanup = false;
+  // SO_REUSEADDR and SO_REUSEPORT on the listening socket.
+  bool reuse_socket_addr_and_port = false;
+  // The program's own version, shown by `gops version`.
+  std::string program_version;
+  Access access = Access::kSameUserOrRoot;
+  // Connections served at the same time; more wait in the kernel's queue.
+  int max_concurrent = 4;
+  // A client must send its command within this time, and take the reply
+  // within write_timeout, or it is dropped.
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds write_timeout{30000};
+
+  // Filled in from the host's compilation; leave as is.
+  std::string host_compiler = GOPS_AGENT_COMPILER_;
+  std::string host_stdlib = GOPS_AGENT_STDLIB_;
+  long host_cplusplus = __cplusplus;
+};
+
+struct ListenResult {
+  bool ok = false;
+  std::string error;       // one line, when !ok
+  std::uint16_t port = 0;  // the bound port, when ok
+};
+
+// Starts the agent. Once per process: a second call (before close()) fails.
+GOPS_AGENT_API ListenResult listen(const Options& options = Options{}) noexcept;
+
+// Stops the listener, drops connections, removes the port file and joins
+// the agent's threads. Safe to call when not listening.
+GOPS_AGENT_API void close() noexcept;
+
+}  // namespace gops::agent

@@ -1,0 +1,24 @@
+// memstats (0x03): the allocator's own numbers and the process's memory, as
+// `key: value` lines in the Go agent's byte format.
+#include "agent/allocator.hpp"
+#include "agent/byte_size.hpp"
+#include "agent/commands.hpp"
+#include "agent/proc_self.hpp"
+
+namespace gops::agent {
+
+std::string memstats_reply() {
+  AllocatorStats stats = allocator_stats();
+  std::string out = "allocator: " + stats.name + "\n";
+  for (const auto& [key, value] : stats.bytes) out += key + ": " + format_bytes(value) + "\n";
+  for (const auto& [key, value] : stats.counts) out += key + ": " + std::to_string(value) + "\n";
+  std::string status = read_proc_file("/proc/self/status");
+  static constexpr std::pair<const char*, const char*> kProcess[] = {
+      {"VmRSS", "resident"}, {"VmHWM", "peak-resident"}, {"VmSize", "virtual"}, {"VmPeak", "peak-virtual"}};
+  for (auto [key, shown] : kProcess) {
+    if (auto value = status_value(status, key)) out += std::string(shown) + ": " + format_bytes(*value) + "\n";
+  }
+  return out;
+}
+
+}  // namespace gops::agent

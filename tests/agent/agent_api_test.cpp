@@ -1,0 +1,165 @@
+// The agent in this test process, driven over real loopback sockets.
+#include <gops/agent.hpp>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "raw_client.hpp"
+#include "support/process.hpp"
+
+namespace gops::test {
+namespace {
+
+class AgentApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.config_dir = dir_.path() + "/sub/gops";
+    options_.program_version = "api-test 7.1";
+    auto r = agent::listen(options_);
+    ASSERT_TRUE(r.ok) << r.error;
+    port_ = r.port;
+  }
+  void TearDown() override { agent::close(); }
+
+  std::string port_file() const { return options_.config_dir + "/" + std::to_string(::getpid()); }
+  std::string ask(const std::string& bytes) {
+    RawReply r = raw_request(port_, bytes);
+    EXPECT_TRUE(r.connected && r.eof) << "no complete reply";
+    return r.bytes;
+  }
+
+  TempDir dir_;
+  agent::Options options_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(AgentApi, PortFileIsPrivateAndHoldsThePort) {
+  struct stat st{};
+  ASSERT_EQ(::stat(port_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(read_file(port_file()), std::to_string(port_));
+  ASSERT_EQ(::stat(options_.config_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir_.path() + "/sub").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "missing parents are created private too";
+}
+
+TEST_F(AgentApi, ListenTwiceFailsAndCloseRemovesPortFileAndPort) {
+  auto again = agent::listen(options_);
+  EXPECT_FALSE(again.ok);
+  EXPECT_NE(again.error.find("already listening"), std::string::npos) << again.error;
+  agent::close();
+  EXPECT_NE(::access(port_file().c_str(), F_OK), 0);
+  EXPECT_LT(raw_connect(port_), 0) << "the listener is closed";
+  agent::close();  // harmless twice
+  auto r = agent::listen(options_);
+  ASSERT_TRUE(r.ok) << "listen works again after close: " << r.error;
+  EXPECT_EQ(read_file(port_file()), std::to_string(r.port));
+  port_ = r.port;
+  EXPECT_EQ(ask("\x02"), "ok");
+}
+
+TEST_F(AgentApi, VersionNamesToolchainAndProgram) {
+  std::string v = ask("\x04");
+  EXPECT_NE(v.find("compiler: GCC "), std::string::npos) << v;
+  EXPECT_NE(v.find("C++ standard library: libstdc++ "), std::string::npos) << v;
+  EXPECT_NE(v.find("C++ standard: C++20"), std::string::npos) << v;
+  EXPECT_NE(v.find("program: api-test 7.1\n"), std::string::npos) << v;
+}
+
+TEST_F(AgentApi, DescribeIsOneJsonLine) {
+  std::string d = ask("\x40");
+  ASSERT_FALSE(d.empty());
+  EXPECT_EQ(d.find('\n'), d.size() - 1) << d;
+  EXPECT_EQ(d.rfind("{\"agent\":\"gops-cpp\",", 0), 0u) << d;
+  EXPECT_NE(d.find("\"program_version\":\"api-test 7.1\""), std::string::npos) << d;
+  EXPECT_NE(d.find("\"stack\""), std::string::npos) << d;
+}
+
+TEST_F(AgentApi, SetGcReadsTheVarintAndExplains) {
+  // -1 as Go's binary.PutVarint writes it: zig-zag 1.
+  std::string r = ask(std::string("\x10\x01", 2));
+  EXPECT_EQ(r.rfind("A C++ process has no garbage collector: GC percent -1 not applied", 0), 0u) << r;
+  r = ask(std::string("\x10\xc8\x01", 3));  // 100
+  EXPECT_NE(r.find("GC percent 100 not applied"), std::string::npos) << r;
+}
+
+TEST_F(AgentApi, UnknownByteIsClosedWithoutReply) {
+  RawReply r = raw_request(port_, "\x77");
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(r.bytes, "");
+}
+
+TEST_F(AgentApi, ProfilesNotYetSupportedGetOneLine) {
+  for (const char* b : {"\x05", "\x06", "\x08"}) {
+    std::string r = ask(b);
+    EXPECT_NE(r.find("is not supported by this agent yet\n"), std::string::npos) << r;
+    EXPECT_EQ(r.find('\n'), r.size() - 1) << r;
+  }
+}
+
+TEST_F(AgentApi, StatsCountsThreadsAndConnections) {
+  ask("\x04");
+  std::string s = ask("\x07");
+  int threads = 0;
+  for (const auto& line : split_lines(s))
+    if (line.rfind("OS threads: ", 0) == 0) threads = std::stoi(line.substr(12));
+  // This test's main thread + the agent's listener and workers.
+  EXPECT_EQ(threads, 1 + 1 + options_.max_concurrent) << s;
+  EXPECT_NE(s.find("agent connections served: 1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("num CPU: "), std::string::npos) << s;
+  EXPECT_NE(s.find("open fds: "), std::string::npos) << s;
+}
+
+TEST_F(AgentApi, MemstatsHasAllocatorAndProcessLines) {
+  std::string m = ask("\x03");
+  EXPECT_EQ(m.rfind("allocator: ", 0), 0u) << m;
+  EXPECT_NE(m.find("\nresident: "), std::string::npos) << m;
+  EXPECT_NE(m.find("\nvirtual: "), std::string::npos) << m;
+  EXPECT_NE(m.find("heap-in-use: "), std::string::npos) << m;
+}
+
+TEST_F(AgentApi, BinaryDumpIsThisExecutable) {
+  RawReply r = raw_request(port_, "\x09");
+  ASSERT_TRUE(r.eof);
+  EXPECT_EQ(r.bytes, read_file("/proc/self/exe"));
+}
+
+TEST(AgentOptions, BadAddressesAreRefusedWithOneLine) {
+  TempDir dir;
+  agent::Options o;
+  o.config_dir = dir.path();
+  for (const char* bad : {"nonsense", "127.0.0.1:99999", "example.com:80", "127.0.0.1:"}) {
+    o.address = bad;
+    auto r = agent::listen(o);
+    EXPECT_FALSE(r.ok) << bad;
+    EXPECT_EQ(r.error.find('\n'), std::string::npos) << r.error;
+  }
+  o.address = "0.0.0.0:0";
+  auto r = agent::listen(o);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("allow_non_loopback"), std::string::npos) << r.error;
+  o.address = "[::1]:0";
+  r = agent::listen(o);
+  if (r.ok) {
+    agent::close();
+  } else {
+    EXPECT_NE(r.error.find("listen on"), std::string::npos) << "only a host without IPv6 may fail: " << r.error;
+  }
+}
+
+TEST(AgentOptions, ReadOnlyConfigDirStillServesByAddress) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root writes anywhere; needs an unprivileged user";
+  agent::Options o;
+  o.config_dir = "/proc/gops-cannot-exist";
+  auto r = agent::listen(o);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(raw_request(r.port, "\x02").bytes, "ok");
+  agent::close();
+}
+
+}  // namespace
+}  // namespace gops::test

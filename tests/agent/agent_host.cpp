@@ -1,0 +1,162 @@
+// A C++ host program for the agent tests: starts the agent, runs threads
+// with recognizable functions, and obeys commands read from a FIFO (so a
+// test can make it allocate, free, fork or exit at known moments). Prints
+// "port=N" when the agent listens and "done CMD" after each command.
+//
+//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N]
+#include <gops/agent.hpp>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+std::atomic<unsigned long> g_spins{0};
+
+// The functions the stack test looks for, kept out of line and distinct.
+extern "C" __attribute__((noinline)) void gops_test_sleeper_loop() {
+  for (;;) {
+    ::usleep(50 * 1000);
+    asm volatile("" ::: "memory");
+  }
+}
+
+__attribute__((noinline)) double gops_test_spinner_work(double x) {
+  for (int i = 0; i < 1000; ++i) x = x * 1.0000001 + 0.5;
+  return x;
+}
+
+__attribute__((noinline)) void gops_test_spinner_loop() {
+  volatile double sink = 1;
+  for (;;) {
+    sink = gops_test_spinner_work(sink);
+    g_spins.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// Signals blocked: the capture signal cannot reach it.
+__attribute__((noinline)) void gops_test_masked_wait() {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  std::mutex m;
+  std::condition_variable cv;
+  std::unique_lock lock(m);
+  cv.wait(lock, [] { return false; });
+}
+
+void start_named(const char* name, void (*fn)()) {
+  std::thread t(fn);
+  pthread_setname_np(t.native_handle(), name);
+  t.detach();
+}
+
+std::vector<char*> g_blocks;
+
+void allocate_mib(int mib) {
+  // Small blocks from the main arena, touched. The last one stays allocated
+  // on top of the heap, so free() of the others cannot shrink the heap and
+  // only malloc_trim gives their pages back.
+  g_blocks.reserve(static_cast<std::size_t>(mib) * 1024 + 1);
+  for (int i = 0; i < mib * 1024 + 1; ++i) {
+    char* p = static_cast<char*>(std::malloc(1024));
+    std::memset(p, 0x5a, 1024);
+    g_blocks.push_back(p);
+  }
+}
+
+void free_blocks() {
+  for (std::size_t i = 0; i + 1 < g_blocks.size(); ++i) std::free(g_blocks[i]);
+  char* guard = g_blocks.back();
+  g_blocks.clear();
+  g_blocks.push_back(guard);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: agent_host FIFO [--cleanup] [--version TEXT] [--threads N]\n");
+    return 2;
+  }
+  gops::agent::Options options;
+  int extra_threads = 0;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--cleanup") options.shutdown_cleanup = true;
+    if (a == "--version" && i + 1 < argc) options.program_version = argv[++i];
+    if (a == "--threads" && i + 1 < argc) extra_threads = std::atoi(argv[++i]);
+  }
+  start_named("sleeper", gops_test_sleeper_loop);
+  start_named("spinner", gops_test_spinner_loop);
+  start_named("masked", gops_test_masked_wait);
+  for (int i = 0; i < extra_threads; ++i) start_named("idle", gops_test_sleeper_loop);
+
+  auto r = gops::agent::listen(options);
+  if (!r.ok) {
+    std::fprintf(stderr, "agent_host: %s\n", r.error.c_str());
+    return 1;
+  }
+  std::printf("port=%u\n", r.port);
+  std::fflush(stdout);
+
+  int fifo = ::open(argv[1], O_RDWR);  // RDWR: no EOF when a writer leaves
+  if (fifo < 0) {
+    std::perror("agent_host: open fifo");
+    return 1;
+  }
+  std::string line;
+  char c;
+  while (::read(fifo, &c, 1) == 1) {
+    if (c != '\n') {
+      line += c;
+      continue;
+    }
+    if (line == "alloc") allocate_mib(100);
+    if (line == "free") free_blocks();
+    if (line == "spins") std::printf("spins=%lu\n", g_spins.load());
+    if (line == "close") gops::agent::close();
+    if (line == "exit") {
+      std::printf("done exit\n");
+      std::fflush(stdout);
+      std::exit(0);
+    }
+    if (line == "fork") {
+      // The child runs briefly and exits normally: atexit handlers run in it.
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        ::usleep(100 * 1000);
+        std::exit(0);
+      }
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      std::printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    if (line == "forkhold") {
+      // A child that outlives the parent's agent: it must not keep the port.
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        ::sleep(5);
+        ::_exit(0);
+      }
+      std::printf("child=%d\n", static_cast<int>(pid));
+    }
+    std::printf("done %s\n", line.c_str());
+    std::fflush(stdout);
+    line.clear();
+  }
+  return 0;
+}

@@ -1,0 +1,153 @@
+// agent_host, a real C++ program with the agent, as a child process: memory
+// numbers that move, thread counts, the binary, the port file's life.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "host_process.hpp"
+#include "raw_client.hpp"
+
+namespace gops::test {
+namespace {
+
+std::string ask(const HostProcess& host, const std::string& bytes) {
+  RawReply r = raw_request(host.port(), bytes);
+  EXPECT_TRUE(r.connected && r.eof) << "no complete reply";
+  return r.bytes;
+}
+
+// The byte count of a memstats line: "key: 1.50MB (1572864 bytes)" or "key: 12 bytes".
+std::optional<std::uint64_t> bytes_of(const std::string& memstats, const std::string& key) {
+  for (const auto& line : split_lines(memstats)) {
+    if (line.rfind(key + ": ", 0) != 0) continue;
+    auto open = line.find('(');
+    std::string number = open == std::string::npos ? line.substr(key.size() + 2) : line.substr(open + 1);
+    return std::stoull(number);
+  }
+  return std::nullopt;
+}
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+TEST(AgentHost, MemstatsFollowAllocationAndGcReturnsMemory) {
+  HostProcess host;
+  std::string before = ask(host, "\x03");
+  auto in_use_before = bytes_of(before, "heap-in-use");
+  ASSERT_TRUE(in_use_before) << before;
+
+  ASSERT_TRUE(host.command("alloc"));
+  std::string allocated = ask(host, "\x03");
+  auto in_use = bytes_of(allocated, "heap-in-use");
+  auto resident = bytes_of(allocated, "resident");
+  ASSERT_TRUE(in_use && resident) << allocated;
+  EXPECT_GE(*in_use, *in_use_before + 100 * kMiB) << allocated;
+  EXPECT_GE(*resident, 100 * kMiB) << allocated;
+
+  ASSERT_TRUE(host.command("free"));
+  std::string freed = ask(host, "\x03");
+  auto in_use_freed = bytes_of(freed, "heap-in-use");
+  ASSERT_TRUE(in_use_freed) << freed;
+  EXPECT_LE(*in_use_freed + 90 * kMiB, *in_use) << freed;
+  bool glibc = freed.rfind("allocator: glibc\n", 0) == 0;
+  auto resident_freed = bytes_of(freed, "resident");
+  if (glibc) {
+    EXPECT_GE(*bytes_of(freed, "heap-free"), 90 * kMiB) << freed;
+    EXPECT_GE(*resident_freed + 10 * kMiB, *resident) << "free() alone keeps the pages: " << freed;
+  }
+
+  EXPECT_EQ(ask(host, "\x02"), "ok");
+  std::string trimmed = ask(host, "\x03");
+  auto resident_trimmed = bytes_of(trimmed, "resident");
+  ASSERT_TRUE(resident_trimmed) << trimmed;
+  if (glibc) {
+    EXPECT_LE(*resident_trimmed + 80 * kMiB, *resident_freed) << "gc returns the freed pages:\n" << trimmed;
+  } else {
+    EXPECT_LE(*resident_trimmed, *resident_freed + 8 * kMiB) << trimmed;
+  }
+}
+
+TEST(AgentHost, StatsCountsThreads) {
+  HostProcess host({"--threads", "7"});
+  std::string s = ask(host, "\x07");
+  int reported = -1;
+  for (const auto& line : split_lines(s))
+    if (line.rfind("OS threads: ", 0) == 0) reported = std::stoi(line.substr(12));
+  // main + sleeper + spinner + masked + 7 idle + listener + 4 workers
+  EXPECT_EQ(reported, 1 + 3 + 7 + 1 + 4) << s;
+  int actual = -1;
+  eventually([&] {
+    actual = 0;
+    for (const auto& line : split_lines(read_file("/proc/" + std::to_string(host.pid()) + "/status")))
+      if (line.rfind("Threads:", 0) == 0) actual = std::stoi(line.substr(8));
+    return actual > 0;
+  });
+  EXPECT_EQ(reported, actual);
+}
+
+TEST(AgentHost, BinaryDumpEqualsTheExecutable) {
+  HostProcess host;
+  RawReply r = raw_request(host.port(), "\x09");
+  ASSERT_TRUE(r.eof);
+  std::string exe = read_file(agent_host_path());
+  ASSERT_GT(exe.size(), 1000u);
+  EXPECT_TRUE(r.bytes == exe) << "got " << r.bytes.size() << " bytes, executable has " << exe.size();
+}
+
+TEST(AgentHost, VersionCarriesTheProgramVersion) {
+  HostProcess host({"--version", "hello-host 3.4"});
+  std::string v = ask(host, "\x04");
+  EXPECT_NE(v.find("program: hello-host 3.4\n"), std::string::npos) << v;
+}
+
+TEST(AgentHost, PortFileRemovedAtNormalExit) {
+  HostProcess host;
+  ASSERT_TRUE(exists(host.port_file()));
+  EXPECT_EQ(read_file(host.port_file()), std::to_string(host.port()));
+  ASSERT_TRUE(host.command("exit"));
+  EXPECT_EQ(host.child().wait(), 0);
+  EXPECT_FALSE(exists(host.port_file()));
+}
+
+TEST(AgentHost, PortFileRemovedOnCleanupSignalsThenSignalKills) {
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT}) {
+    HostProcess host({"--cleanup"});
+    ASSERT_TRUE(exists(host.port_file()));
+    host.child().kill(sig);
+    EXPECT_EQ(host.child().wait(), -1) << "died of signal " << sig << " (no handler before ours)";
+    EXPECT_FALSE(exists(host.port_file())) << "signal " << sig;
+  }
+}
+
+TEST(AgentHost, WithoutCleanupOptionSignalLeavesPortFile) {
+  HostProcess host;
+  host.child().kill(SIGTERM);
+  EXPECT_EQ(host.child().wait(), -1);
+  EXPECT_TRUE(exists(host.port_file())) << "as the Go agent without ShutdownCleanup";
+  ::unlink(host.port_file().c_str());
+}
+
+TEST(AgentHost, ForkChildLeavesParentsPortFileAndPort) {
+  HostProcess host;
+  ASSERT_TRUE(host.command("fork"));
+  EXPECT_NE(host.child().output().find("child exited 0"), std::string::npos);
+  EXPECT_TRUE(exists(host.port_file())) << "the child's exit must not remove the parent's file";
+  EXPECT_EQ(ask(host, "\x02"), "ok");
+
+  ASSERT_TRUE(host.command("forkhold"));
+  std::string out = host.child().output();
+  pid_t kid = std::stoi(out.substr(out.find("child=") + 6));
+  ASSERT_TRUE(host.command("close"));
+  ASSERT_EQ(::kill(kid, 0), 0) << "the forked child is still alive";
+  EXPECT_FALSE(exists(host.port_file()));
+  EXPECT_LT(raw_connect(host.port()), 0) << "the child must not keep the agent's port open";
+  ::kill(kid, SIGKILL);  // it inherited our stderr: do not keep ctest waiting
+}
+
+}  // namespace
+}  // namespace gops::test
