@@ -1,0 +1,3 @@
+module example.com/buildinfo_cgo
+
+go 1.19

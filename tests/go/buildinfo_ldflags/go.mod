@@ -1,0 +1,3 @@
+module example.com/buildinfo_ldflags
+
+go 1.19

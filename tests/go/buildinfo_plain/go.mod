@@ -1,0 +1,3 @@
+module example.com/buildinfo_plain
+
+go 1.19

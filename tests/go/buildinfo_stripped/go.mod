@@ -1,0 +1,3 @@
+module example.com/buildinfo_stripped
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/buildinfo_trimpath
+
+go 1.19
