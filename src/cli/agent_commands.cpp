@@ -1,8 +1,241 @@
-// Stub: the agent commands land here (issue 3).
+// The agent commands: stack, gc, setgc, memstats, stats, version, trace,
+// pprof-cpu, pprof-heap <pid|addr>. Same output as the Go gops
+// (internal/cmd/shared.go); the wire exchanges live in src/client.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
 #include "cli/cli.hpp"
+#include "client/agent_client.hpp"
+#include "client/dump_file.hpp"
+#include "client/go_tool.hpp"
+#include "client/target.hpp"
 
 namespace gops::cli {
 
-void add_agent_commands(Cli&) {}
+// completion_command.cpp
+void add_completion_command(Cli& cli);
+
+namespace {
+
+using client::AgentClient;
+using client::DumpFile;
+using client::Millis;
+
+// What the user gave; one instance serves every agent subcommand (only one
+// of them runs).
+struct AgentArgs {
+  std::string target;
+  std::string value;  // setgc's percentage
+  double timeout_s = 15;
+  double connect_timeout_s = 3;
+  std::string output;
+  double seconds = 0;  // 0: the Go agent's fixed length
+};
+
+Millis to_millis(double seconds) { return Millis(static_cast<std::int64_t>(std::llround(seconds * 1000))); }
+
+// "2", "1.5": seconds as the user gave them, for the "will take N secs" line.
+std::string fmt_seconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", seconds);
+  return buf;
+}
+
+void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// strconv.ParseInt(s, 10, 64), with its error text.
+Result<std::int64_t> parse_int(const std::string& s) {
+  std::string_view digits = s;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec == std::errc::result_out_of_range)
+    return Error{"strconv.ParseInt: parsing \"" + s + "\": value out of range"};
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() ||
+      (digits.size() != s.size() && digits.front() == '-'))
+    return Error{"strconv.ParseInt: parsing \"" + s + "\": invalid syntax"};
+  return v;
+}
+
+Result<AgentClient> connect_to(const AgentArgs& a) {
+  if (a.target.empty()) return Error{"missing PID or address"};
+  auto target = client::resolve_target(a.target, protocol::process_env());
+  if (!target) return target.error();
+  client::Timeouts t;
+  t.connect = to_millis(a.connect_timeout_s);
+  t.idle = to_millis(a.timeout_s);
+  return AgentClient(std::move(target->endpoints), t);
+}
+
+int print_reply(const AgentArgs& a, Result<std::string> (AgentClient::*command)() const) {
+  auto c = connect_to(a);
+  if (!c) return fail(c.message());
+  auto reply = ((*c).*command)();
+  if (!reply) return fail(reply.message());
+  print(*reply);
+  return 0;
+}
+
+int gc(const AgentArgs& a) {
+  auto c = connect_to(a);
+  if (!c) return fail(c.message());
+  if (auto s = c->gc(); !s) return fail(s.message());
+  return 0;
+}
+
+int setgc(const AgentArgs& a) {
+  auto c = connect_to(a);
+  if (!c) return fail(c.message());
+  if (a.value.empty()) return fail("missing gc percentage");
+  std::int64_t percent = -1;
+  if (a.value != "off" && a.value != "OFF" && a.value != "Off") {
+    auto v = parse_int(a.value);
+    if (!v) return fail(v.message());
+    percent = *v;
+  }
+  auto reply = c->set_gc_percent(percent);
+  if (!reply) return fail(reply.message());
+  print(*reply);
+  return 0;
+}
+
+// Streams one binary reply into a new file: the -o path, else a temporary
+// file named like the Go gops' os.CreateTemp("", prefix).
+template <class Fetch>
+Result<DumpFile> fetch_to_file(const std::string& output, const char* prefix, const char* empty_error,
+                               Fetch fetch) {
+  auto file = output.empty() ? DumpFile::temporary(prefix) : DumpFile::at(output);
+  if (!file) return file.error();
+  auto n = fetch([&](std::span<const char> chunk) { return file->write(chunk); });
+  if (!n) return n.error();
+  if (*n == 0) return Error{empty_error};
+  if (auto s = file->commit(); !s) return s.error();
+  return std::move(*file);
+}
+
+// Without -o and with `go` on PATH, the Go gops opens the data in the Go
+// toolchain's viewer, then deletes its temporary files.
+int view(std::vector<std::string> argv, std::vector<DumpFile*> files) {
+  std::fflush(stdout);
+  auto rc = client::run_attached(argv);
+  for (DumpFile* f : files) f->remove();
+  if (!rc) return fail(rc.message());
+  return *rc;
+}
+
+int pprof(const AgentArgs& a, bool cpu) {
+  auto c = connect_to(a);
+  if (!c) return fail(c.message());
+  Millis length = a.seconds > 0 ? to_millis(a.seconds) : client::kGoCpuProfileLength;
+  if (cpu) {
+    std::printf("Profiling CPU now, will take %s secs...\n",
+                a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "30");
+    std::fflush(stdout);
+  }
+  auto profile = fetch_to_file(a.output, cpu ? "cpu_profile" : "heap_profile", "failed to read the profile",
+                               [&](const client::Sink& sink) {
+                                 return cpu ? c->cpu_profile(sink, length) : c->heap_profile(sink);
+                               });
+  if (!profile) return fail(profile.message());
+  std::printf("Profile dump saved to: %s\n", profile->path().c_str());
+  auto go = a.output.empty() ? client::find_in_path("go") : std::nullopt;
+  if (!go) return 0;
+
+  auto binary = fetch_to_file({}, "binary", "failed to read the binary",
+                              [&](const client::Sink& sink) { return c->binary(sink); });
+  if (!binary)
+    return fail("failed to read the binary: " + binary.message() + " (the profile stays in " +
+                profile->path() + ")");
+  std::printf("Binary file saved to: %s\n", binary->path().c_str());
+  return view({*go, "tool", "pprof", binary->path(), profile->path()}, {&*profile, &*binary});
+}
+
+int trace(const AgentArgs& a) {
+  auto c = connect_to(a);
+  if (!c) return fail(c.message());
+  Millis length = a.seconds > 0 ? to_millis(a.seconds) : client::kGoTraceLength;
+  std::printf("Tracing now, will take %s secs...\n", a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "5");
+  std::fflush(stdout);
+  auto file = fetch_to_file(a.output, "trace", "nothing has traced",
+                            [&](const client::Sink& sink) { return c->trace(sink, length); });
+  if (!file) return fail(file.message());
+  std::printf("Trace dump saved to: %s\n", file->path().c_str());
+  auto go = a.output.empty() ? client::find_in_path("go") : std::nullopt;
+  if (!go) return 0;
+  return view({*go, "tool", "trace", file->path()}, {&*file});
+}
+
+// Durations: plain seconds or with a unit ("1500ms", "2s", "1m").
+CLI::AsNumberWithUnit duration_units() {
+  return CLI::AsNumberWithUnit(std::map<std::string, double>{{"ms", 0.001}, {"s", 1}, {"m", 60}},
+                               CLI::AsNumberWithUnit::CASE_SENSITIVE, "UNIT");
+}
+
+struct Spec {
+  const char* name;
+  const char* help;
+  int (*run)(const AgentArgs&);
+  bool writes_file = false;  // -o
+  bool timed = false;        // --seconds
+};
+
+int run_stack(const AgentArgs& a) { return print_reply(a, &AgentClient::stack); }
+int run_memstats(const AgentArgs& a) { return print_reply(a, &AgentClient::memstats); }
+int run_stats(const AgentArgs& a) { return print_reply(a, &AgentClient::stats); }
+int run_version(const AgentArgs& a) { return print_reply(a, &AgentClient::version); }
+int run_pprof_cpu(const AgentArgs& a) { return pprof(a, true); }
+int run_pprof_heap(const AgentArgs& a) { return pprof(a, false); }
+
+// The Go gops' command descriptions, with our options added.
+constexpr Spec kCommands[] = {
+    {"stack", "Prints the stack trace.", run_stack},
+    {"gc", "Runs the garbage collector and blocks until successful.", gc},
+    {"setgc", "Sets the garbage collection target percentage. To completely stop GC, set to 'off'", setgc},
+    {"memstats", "Prints the allocation and garbage collection stats.", run_memstats},
+    {"stats", "Prints runtime stats.", run_stats},
+    {"trace", "Runs the runtime tracer for 5 secs and launches \"go tool trace\".", trace, true, true},
+    {"pprof-heap", "Reads the heap profile and launches \"go tool pprof\".", run_pprof_heap, true},
+    {"pprof-cpu", "Reads the CPU profile and launches \"go tool pprof\".", run_pprof_cpu, true, true},
+    {"version", "Prints the Go version used to build the program.", run_version},
+};
+
+}  // namespace
+
+void add_agent_commands(Cli& cli) {
+  auto args = std::make_shared<AgentArgs>();
+  for (const Spec& spec : kCommands) {
+    CLI::App* sub = cli.app.add_subcommand(spec.name, spec.help);
+    sub->add_option("target", args->target, "PID of a process running a gops agent, or host:port of the agent");
+    if (std::string_view(spec.name) == "setgc")
+      sub->add_option("percent", args->value, "GC target percentage, or 'off'");
+    sub->add_option("--timeout", args->timeout_s,
+                    "Give up when the agent stays silent this long (seconds, or with ms/s/m; "
+                    "the command's own run time is added for the first byte)")
+        ->transform(duration_units())
+        ->check(CLI::PositiveNumber)
+        ->default_str("15s");
+    sub->add_option("--connect-timeout", args->connect_timeout_s, "Give up connecting after this long")
+        ->transform(duration_units())
+        ->check(CLI::PositiveNumber)
+        ->default_str("3s");
+    if (spec.writes_file)
+      sub->add_option("-o,--output", args->output,
+                      "Write the data to FILE instead of a temporary file, and launch no viewer");
+    if (spec.timed)
+      sub->add_option("--seconds", args->seconds,
+                      "Run this long instead of the Go agent's fixed length (needs an agent that offers it)")
+          ->transform(duration_units())
+          ->check(CLI::PositiveNumber);
+    auto run = spec.run;
+    sub->callback([&cli, args, run] { cli.action = [args, run] { return run(*args); }; });
+  }
+  add_completion_command(cli);
+}
 
 }  // namespace gops::cli

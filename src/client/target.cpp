@@ -1,0 +1,33 @@
+#include "client/target.hpp"
+
+#include <charconv>
+
+#include "client/port_lookup.hpp"
+
+namespace gops::client {
+namespace {
+
+Result<ResolvedTarget> resolve(std::string_view text, const protocol::EnvLookup& env) {
+  if (text.find(':') != std::string_view::npos) {
+    auto endpoints = resolve_host_port(text);
+    if (!endpoints) return endpoints.error();
+    return ResolvedTarget{std::move(*endpoints), std::nullopt, {}};
+  }
+  int pid = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (ec != std::errc{} || end != text.data() + text.size() || pid <= 0)
+    return Error{"couldn't parse PID: \"" + std::string(text.substr(0, 64)) + "\" is not a process ID"};
+  auto agent = find_local_agent(pid, env);
+  if (!agent) return agent.error();
+  return ResolvedTarget{{agent->endpoint}, pid, agent->port_file};
+}
+
+}  // namespace
+
+Result<ResolvedTarget> resolve_target(std::string_view text, const protocol::EnvLookup& env) {
+  auto r = resolve(text, env);
+  if (!r) return Error{"couldn't resolve addr or pid " + std::string(text.substr(0, 256)) + " to TCPAddress: " + r.message()};
+  return r;
+}
+
+}  // namespace gops::client
