@@ -73,6 +73,9 @@ struct Details {
   std::string cmdline;            // argv joined by single spaces
   std::int64_t create_time_ms = 0;  // Unix time of the start, in milliseconds
   std::vector<Connection> connections;  // tcp4, tcp6, udp4, udp6, unix order; deduplicated as gopsutil does
+  // The fds of another user's process cannot be read: `connections` is then
+  // empty, as the Go gops shows it, though the process may have sockets.
+  bool connections_unreadable = false;
 };
 
 // Errors: no such process, permission denied (a clear sentence each).

@@ -1,1 +1,0 @@
-// Placeholder translation unit; replaced when this part lands.

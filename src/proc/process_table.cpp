@@ -1,0 +1,75 @@
+// The list path: which PIDs exist, what binary each runs, what to call it.
+#include <dirent.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+
+#include "proc/process.hpp"
+#include "proc/proc_file.hpp"
+
+namespace gops::proc {
+namespace {
+
+// Go's filepath.Base: trailing slashes dropped, "" -> ".", "///" -> "/".
+std::string_view go_base(std::string_view path) {
+  if (path.empty()) return ".";
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path == "/") return "/";
+  auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+std::vector<int> list_pids() {
+  std::vector<int> pids;
+  DIR* d = ::opendir("/proc");
+  if (d == nullptr) return pids;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    int pid = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec == std::errc{} && end == name.data() + name.size() && pid > 0) pids.push_back(pid);
+  }
+  ::closedir(d);
+  // readdir of /proc is in PID order already; sorting keeps the promise
+  // without relying on that.
+  std::sort(pids.begin(), pids.end());
+  return pids;
+}
+
+Result<std::string> exe_path(int pid) {
+  char buf[PATH_MAX + 16];
+  detail::ProcPath path(pid, "exe");
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) {
+    const int err = errno;
+    // Kernel threads and zombies have no exe link, but do have a /proc dir.
+    if (err == ENOENT && detail::pid_exists(pid))
+      return Error{"PID " + std::to_string(pid) + " has no executable (a kernel thread or a zombie)"};
+    return detail::proc_error(pid, "exe", err);
+  }
+  if (static_cast<std::size_t>(n) == sizeof buf)
+    return Error{"the executable path of PID " + std::to_string(pid) + " is too long"};
+  std::string_view target(buf, static_cast<std::size_t>(n));
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (target.ends_with(kDeleted)) target.remove_suffix(kDeleted.size());
+  return std::string(target);
+}
+
+std::string display_name(int pid, std::string_view comm) {
+  // The kernel cuts names at 15 bytes; only then is argv[0] worth reading.
+  constexpr std::size_t kCommMax = 15;
+  if (comm.size() < kCommMax) return std::string(comm);
+  auto cmdline = detail::read_whole(pid, "cmdline");
+  if (!cmdline || cmdline->empty()) return std::string(comm);
+  std::string_view argv0(*cmdline);
+  argv0 = argv0.substr(0, argv0.find('\0'));
+  std::string_view base = go_base(argv0);
+  return std::string(base.starts_with(comm) ? base : comm);
+}
+
+}  // namespace gops::proc
