@@ -26,6 +26,7 @@ std::mutex g_mutex;
 // static destructors do. A fork() child drops it without destroying it
 // (its threads do not exist there).
 Server* g_server = nullptr;  // guarded by g_mutex
+Server* g_parents_server = nullptr;  // in a fork() child: kept reachable, never used
 
 void fork_prepare() {
   g_mutex.lock();
@@ -40,7 +41,9 @@ void fork_parent() {
 void fork_child() {
   fd_registry::close_all_in_child();
   disown_port_file();
-  g_server = nullptr;  // leaked on purpose: destroying it would join threads that are not here
+  // Not destroyed: that would join threads that do not exist here.
+  g_parents_server = g_server;
+  g_server = nullptr;
   fd_registry::unlock();
   g_mutex.unlock();
 }

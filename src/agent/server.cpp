@@ -19,14 +19,6 @@ namespace gops::agent {
 
 using Clock = std::chrono::steady_clock;
 
-struct Server::Pending {
-  int fd = -1;
-  Clock::time_point deadline;
-  Request request;
-  bool have_command = false;
-  protocol::VarintDecoder parameter;
-};
-
 namespace {
 
 int millis_until(Clock::time_point deadline) {
@@ -130,8 +122,8 @@ Server::~Server() {
 
 void Server::listen_loop() {
   pthread_setname_np(pthread_self(), "gops-agent");
-  std::vector<Pending> pending;
-  std::vector<pollfd> polled;
+  std::vector<Pending>& pending = pending_;
+  std::vector<pollfd>& polled = polled_;
   bool backing_off = false;  // accept failed for lack of descriptors
   for (;;) {
     polled.clear();
@@ -156,8 +148,8 @@ void Server::listen_loop() {
     }
 
     // Read commands from connections that have sent something.
-    std::vector<Pending> still;
-    still.reserve(pending.size());
+    std::vector<Pending>& still = still_;
+    still.clear();
     auto now = Clock::now();
     for (std::size_t i = 0; i < pending.size(); ++i) {
       Pending& p = pending[i];

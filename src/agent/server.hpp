@@ -14,11 +14,14 @@
 #include <thread>
 #include <vector>
 
+#include <poll.h>
+
 #include <gops/agent.hpp>
 
 #include "agent/commands.hpp"
 #include "agent/counters.hpp"
 #include "common/result.hpp"
+#include "protocol/varint.hpp"
 
 namespace gops::agent {
 
@@ -31,7 +34,14 @@ class Server {
   // Takes `listen_fd` (registered, non-blocking) and starts the threads.
   static Result<std::unique_ptr<Server>> start(const Options& options, int listen_fd);
 
-  struct Pending;  // a connection whose command is being read
+  // A connection whose command is being read.
+  struct Pending {
+    int fd = -1;
+    std::chrono::steady_clock::time_point deadline;
+    Request request;
+    bool have_command = false;
+    protocol::VarintDecoder parameter;
+  };
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -60,6 +70,11 @@ class Server {
   std::condition_variable work_ready_;
   std::deque<Job> queue_;  // guarded by mutex_
   bool stopping_ = false;  // guarded by mutex_
+
+  // The listener's working sets, members rather than locals so that they
+  // stay reachable from the (deliberately kept) server in a fork() child.
+  std::vector<Pending> pending_, still_;
+  std::vector<struct pollfd> polled_;
 
   std::thread listener_;
   std::vector<std::thread> workers_;

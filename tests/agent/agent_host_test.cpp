@@ -72,6 +72,46 @@ TEST(AgentHost, MemstatsFollowAllocationAndGcReturnsMemory) {
   }
 }
 
+// The frames listed under the thread named `name`, up to the blank line.
+std::string thread_block(const std::string& dump, const std::string& name) {
+  auto at = dump.find("\"" + name + "\" [");
+  if (at == std::string::npos) return {};
+  auto end = dump.find("\n\n", at);
+  return dump.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
+  HostProcess host({"--threads", "2"});
+  std::string dump = ask(host, "\x01");
+  const std::string source = "tests/agent/agent_host.cpp:";
+
+  std::string sleeper = thread_block(dump, "sleeper");
+  EXPECT_NE(sleeper.find("gops_test_sleeper_loop\n\t"), std::string::npos) << dump;
+  EXPECT_NE(sleeper.find(source), std::string::npos) << sleeper;
+  EXPECT_NE(sleeper.find("usleep"), std::string::npos) << "libc frames too: " << sleeper;
+
+  std::string spinner = thread_block(dump, "spinner");
+  EXPECT_NE(spinner.find("gops_test_spinner_loop()\n\t"), std::string::npos) << spinner;
+  EXPECT_NE(spinner.find(source), std::string::npos) << spinner;
+
+  std::string main_thread = thread_block(dump, "agent_host");
+  EXPECT_NE(main_thread.find("\nmain\n\t"), std::string::npos) << "blocked in read(), still unwound: " << main_thread;
+  EXPECT_NE(main_thread.find(source), std::string::npos) << main_thread;
+
+  std::string masked = thread_block(dump, "masked");
+  EXPECT_NE(masked.find("(no stack: signals blocked)"), std::string::npos) << masked;
+  EXPECT_NE(masked.find("[S (sleeping)"), std::string::npos) << masked;
+
+  // Every thread of the process is there, each once.
+  std::size_t listed = 0;
+  for (std::size_t at = dump.find("thread "); at != std::string::npos; at = dump.find("\n\nthread ", at + 1)) ++listed;
+  EXPECT_EQ(listed, 1 + 3 + 2 + 1 + 4u) << dump;
+
+  // A second dump (symbols cached) is the same shape.
+  std::string again = ask(host, "\x01");
+  EXPECT_NE(thread_block(again, "sleeper").find("gops_test_sleeper_loop"), std::string::npos) << again;
+}
+
 TEST(AgentHost, StatsCountsThreads) {
   HostProcess host({"--threads", "7"});
   std::string s = ask(host, "\x07");

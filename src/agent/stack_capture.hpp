@@ -1,0 +1,40 @@
+// Capture step of a stack dump (symbolizing is separate: symbolizer.hpp).
+// Each thread is interrupted with one real-time signal that the host does
+// not use; the handler unwinds its own stack with libunwind into a slot
+// preallocated for it and posts a semaphore. The requester waits with a
+// deadline: a thread that cannot answer (signals blocked, stopped, stuck)
+// is reported without a stack instead of holding the dump up.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace gops::agent {
+
+struct CapturedStack {
+  pid_t tid = 0;
+  // pcs[0]: where the thread was interrupted; the rest: return addresses.
+  std::vector<std::uintptr_t> pcs;
+  std::string missing;  // why there is no stack, when pcs is empty
+};
+
+inline constexpr int kMaxFrames = 64;
+
+// Captures the stacks of `tids` (threads of this process). Serialized: one
+// capture at a time. Not async-signal-safe (its handler is, see the .cpp).
+// An error only when no signal could be set up at all.
+Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
+                                                  std::chrono::milliseconds deadline);
+
+// The real-time signal captures use, claimed on first call (a free one:
+// SIG_DFL disposition, scanning down from SIGRTMAX) and kept for the
+// process's life. Not async-signal-safe.
+Result<int> capture_signal();
+
+}  // namespace gops::agent
