@@ -12,7 +12,8 @@
 #   cmake --build build/bench -j2 --target gops go_listed go_golist
 # Environment: BUILD_DIR (build/bench), GOPS_BIN, LISTED_BIN, GOLIST_BIN,
 # OUT_DIR (BUILD_DIR/list-bench), RUNS (min runs per command, 15),
-# WARMUP (3), GO_PROCESSES (20).
+# EXACT_RUNS (if set: exactly that many runs, for smoke tests), WARMUP (3),
+# GO_PROCESSES (20).
 # Output: a markdown table on stdout, hyperfine's JSON per count and the
 # table (list-bench.md) in OUT_DIR. Every process started here is killed on
 # exit.
@@ -34,6 +35,8 @@ listed=${LISTED_BIN:-$build_dir/go-bin/listed}
 golist=${GOLIST_BIN:-$build_dir/go-bin/golist}
 out_dir=${OUT_DIR:-$build_dir/list-bench}
 runs=${RUNS:-15}
+run_count=(--min-runs "$runs")
+if [[ -n ${EXACT_RUNS:-} ]]; then run_count=(--runs "$EXACT_RUNS"); runs=$EXACT_RUNS; fi
 warmup=${WARMUP:-3}
 go_count=${GO_PROCESSES:-20}
 
@@ -112,7 +115,7 @@ for n in "${counts[@]}"; do
   commands+=(--command-name "ps -e" "ps -e" --command-name "go stand-in" "$golist")
 
   json="$out_dir/list-$n.json"
-  setpriv --pdeathsig KILL hyperfine -N --style basic --warmup "$warmup" --min-runs "$runs" --export-json "$json" "${commands[@]}" >&2
+  setpriv --pdeathsig KILL hyperfine -N --style basic --warmup "$warmup" "${run_count[@]}" --export-json "$json" "${commands[@]}" >&2
   declare -A median=() cpu=()
   while IFS=$'\t' read -r name secs cpu_secs; do
     median[$name]=$secs

@@ -107,9 +107,12 @@ top_up_to() {
   wait_population_ready 300
 }
 
-# Kills and reaps everything we spawned; safe to call more than once.
+# Kills and reaps everything we spawned; safe to call more than once. With
+# LIST_BENCH_PID_LOG set, first appends their PIDs to that file (the
+# harness test checks that none survives).
 population_cleanup() {
   if ((${#spawned[@]})); then
+    if [[ -n ${LIST_BENCH_PID_LOG:-} ]]; then printf '%s\n' "${spawned[@]}" >>"$LIST_BENCH_PID_LOG"; fi
     kill -KILL "${spawned[@]}" 2>/dev/null || true
     wait "${spawned[@]}" 2>/dev/null || true
   fi
