@@ -9,6 +9,7 @@ packages=(
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go elfutils hyperfine npm time jq
+  golang-github-shirou-gopsutil-dev
 )
 
 missing=()
