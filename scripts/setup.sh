@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang git procps iproute2
+  libclang-rt-14-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
   libgtest-dev libgmock-dev libbenchmark-dev
