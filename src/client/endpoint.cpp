@@ -74,6 +74,10 @@ Result<std::vector<Endpoint>> resolve_host_port(std::string_view text) {
     return fail("too many colons in address");
   }
   if (port.empty()) return fail("missing port in address");
+  // getaddrinfo takes 99999 and wraps it; Go's resolver says "invalid port".
+  if (port.find_first_not_of("0123456789") == std::string::npos &&
+      (port.size() > 5 || std::stoul(port) > 65535))
+    return fail("invalid port");
   // An empty host means the local system, as with Go's dialer.
   if (host.empty()) host = "127.0.0.1";
 

@@ -1,0 +1,157 @@
+// How the real gops binary finds a PID's agent, and that a port file that
+// does not lead to that PID's listener gets an error with nothing sent.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "client/agent_peer.hpp"
+#include "client/peer_sockets.hpp"
+
+namespace gops::test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string resolve_error(const std::string& pid) {
+  return "gops: couldn't resolve addr or pid " + pid + " to TCPAddress: ";
+}
+
+// A live process with no sockets at all (once it has exec'd).
+Child sleeper() {
+  auto c = Child::spawn({"sleep", "120"});
+  if (!wait_until_exec(c.pid(), "sleep")) throw std::runtime_error("sleep did not start");
+  return c;
+}
+
+TEST(TargetResolution, PortFileInAnotherHomeIsFoundThroughTheTargetsEnvironment) {
+  TempDir agent_home, our_home;
+  // The agent's config dir comes from its HOME alone.
+  AgentPeer peer(Env{{"GOPS_CONFIG_DIR", ""}, {"XDG_CONFIG_HOME", ""}, {"HOME", agent_home.path()}});
+  std::string port_file = agent_home.path() + "/.config/gops/" + peer.pid_text();
+  ASSERT_TRUE(std::filesystem::exists(port_file));
+  Env ours{{"GOPS_CONFIG_DIR", ""}, {"XDG_CONFIG_HOME", ""}, {"HOME", our_home.path()}};
+  // Not in our own dir (where the Go gops would look, and fail)...
+  EXPECT_FALSE(std::filesystem::exists(our_home.path() + "/.config/gops/" + peer.pid_text()));
+  // ...but found.
+  auto r = gops({"stats", peer.pid_text()}, ours);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("goroutines: "));
+}
+
+TEST(TargetResolution, TargetsXdgConfigHomeAndGopsConfigDirAreUsedToo) {
+  TempDir xdg, our_home;
+  AgentPeer peer(Env{{"GOPS_CONFIG_DIR", ""}, {"XDG_CONFIG_HOME", xdg.path()}});
+  ASSERT_TRUE(std::filesystem::exists(xdg.path() + "/gops/" + peer.pid_text()));
+  Env ours{{"GOPS_CONFIG_DIR", ""}, {"XDG_CONFIG_HOME", ""}, {"HOME", our_home.path()}};
+  EXPECT_EQ(gops({"version", peer.pid_text()}, ours).exit_code, 0);
+
+  AgentPeer other;  // GOPS_CONFIG_DIR = its own temp dir
+  EXPECT_EQ(gops({"version", other.pid_text()}, ours).exit_code, 0);
+}
+
+TEST(TargetResolution, NoPortFileGivesTheGoGopsError) {
+  TempDir dir;
+  auto target = sleeper();
+  auto pid = std::to_string(target.pid());
+  auto r = gops({"stack", pid}, {{"GOPS_CONFIG_DIR", dir.path()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, resolve_error(pid) + "couldn't get port for PID " + pid + ": open " + dir.path() + "/" + pid +
+                       ": no such file or directory\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(TargetResolution, StalePortFileOfADeadPidSendsNothing) {
+  TempDir dir;
+  TcpPeer recorder(TcpPeer::Mode::kRecord);
+  auto dead = sleeper();
+  auto pid = std::to_string(dead.pid());
+  dead.kill(SIGKILL);
+  ASSERT_TRUE(dead.wait().has_value());
+  write_file(dir.path() + "/" + pid, std::to_string(recorder.port()));
+  auto r = gops({"stats", pid}, {{"GOPS_CONFIG_DIR", dir.path()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith(resolve_error(pid)));
+  EXPECT_THAT(r.err, HasSubstr("is stale: no process with PID " + pid));
+  EXPECT_EQ(recorder.connections(), 0);
+  EXPECT_EQ(recorder.received(), "");
+}
+
+TEST(TargetResolution, PortHeldByAnotherProcessSendsNothing) {
+  TempDir dir;
+  TcpPeer recorder(TcpPeer::Mode::kRecord);  // owned by this test process
+  auto target = sleeper();
+  auto pid = std::to_string(target.pid());
+  write_file(dir.path() + "/" + pid, std::to_string(recorder.port()));
+  auto r = gops({"setgc", pid, "10"}, {{"GOPS_CONFIG_DIR", dir.path()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith(resolve_error(pid)));
+  EXPECT_THAT(r.err, HasSubstr("port " + std::to_string(recorder.port()) + " from " + dir.path() + "/" + pid +
+                               " is held by another process, not PID " + pid));
+  // The recorder proves it: no connection, no byte.
+  EXPECT_EQ(recorder.connections(), 0);
+  EXPECT_EQ(recorder.received(), "");
+  // Sanity check of the recorder itself: a direct address does reach it.
+  gops({"setgc", "127.0.0.1:" + std::to_string(recorder.port()), "10"}, {}, 10s);
+  EXPECT_EQ(recorder.connections(), 1);
+  EXPECT_EQ(recorder.received(), std::string("\x10\x14", 2));  // setgc, zig-zag 10
+}
+
+TEST(TargetResolution, ReusedPidWhosePortFileNamesAnotherAgentsPort) {
+  // Agent A's PID, but the port of agent B: A does not hold it.
+  AgentPeer a, b;
+  write_file(a.config_dir() + "/" + a.pid_text(), std::to_string(b.port()));
+  auto r = gops({"version", a.pid_text()}, {{"GOPS_CONFIG_DIR", a.config_dir()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is held by another process, not PID " + a.pid_text()));
+}
+
+TEST(TargetResolution, PortNobodyListensOnSendsNothing) {
+  TempDir dir;
+  auto target = sleeper();
+  auto pid = std::to_string(target.pid());
+  write_file(dir.path() + "/" + pid, std::to_string(unused_port()));
+  auto r = gops({"version", pid}, {{"GOPS_CONFIG_DIR", dir.path()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("PID " + pid + " does not listen on port"));
+}
+
+TEST(TargetResolution, GarbageInThePortFileIsAClearError) {
+  TempDir dir;
+  TcpPeer recorder(TcpPeer::Mode::kRecord);
+  auto target = sleeper();
+  auto pid = std::to_string(target.pid());
+  for (const std::string& garbage : std::vector<std::string>{"garbage", "", "70000", std::to_string(recorder.port()) + "x", "\x01\x02\xff"}) {
+    write_file(dir.path() + "/" + pid, garbage);
+    auto r = gops({"stats", pid}, {{"GOPS_CONFIG_DIR", dir.path()}});
+    EXPECT_EQ(r.exit_code, 1) << garbage;
+    EXPECT_THAT(r.err, StartsWith(resolve_error(pid) + "couldn't get port for PID " + pid + ": " + dir.path()))
+        << garbage;
+    EXPECT_THAT(r.err, ::testing::AnyOf(HasSubstr("port file holds no port number"), HasSubstr("port file is empty")));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(recorder.connections(), 0);
+}
+
+TEST(TargetResolution, PortFileWithSurroundingWhitespaceIsRead) {
+  AgentPeer peer;
+  write_file(peer.config_dir() + "/" + peer.pid_text(), "  " + std::to_string(peer.port()) + "\n");
+  EXPECT_EQ(gops({"version", peer.pid_text()}, {{"GOPS_CONFIG_DIR", peer.config_dir()}}).exit_code, 0);
+}
+
+TEST(TargetResolution, BadTargets) {
+  auto r = gops({"stats"});
+  EXPECT_EQ(r.err, "gops: missing PID or address\n");
+  r = gops({"stats", "abc"});
+  EXPECT_EQ(r.err, resolve_error("abc") + "couldn't parse PID: \"abc\" is not a process ID\n");
+  r = gops({"stats", "[::1:80"});
+  EXPECT_THAT(r.err, StartsWith(resolve_error("[::1:80") + "couldn't parse dst address: "));
+  r = gops({"stats", "no-such-host.invalid:80"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith(resolve_error("no-such-host.invalid:80") + "couldn't parse dst address: "));
+}
+
+}  // namespace
+}  // namespace gops::test
