@@ -5,9 +5,14 @@
 #
 #   bench/run-list-bench.sh [COUNT...]        (default: 65 1000 5000)
 #
-# COUNT is the number of processes the list sees (every /proc/PID): the
-# machine's own processes count, the script tops up with `sleep` processes
-# and 20 Go processes (tests/go/listed). Build first:
+# COUNT is the number of processes the list sees (every /proc/PID), made
+# up of `sleep` processes, 20 Go processes (tests/go/listed) and the
+# harness itself. By default the script runs in a PID namespace of its own
+# (unshare, needs root): there the list sees exactly COUNT processes and
+# nothing else on the machine comes or goes, and when the script ends the
+# kernel kills whatever is left in it. LIST_BENCH_NAMESPACE=0 (or no
+# unshare) measures on the host instead, topping up the machine's own
+# processes to COUNT. Build first:
 #   cmake --preset release -B build/bench
 #   cmake --build build/bench -j2 --target gops go_listed go_golist
 # Environment: BUILD_DIR (build/bench), GOPS_BIN, LISTED_BIN, GOLIST_BIN,
@@ -28,6 +33,25 @@ source "$root/bench/list/measure.sh"
 source "$root/bench/list/report.sh"
 
 die() { echo "run-list-bench: $*" >&2; exit 1; }
+
+# Into a fresh PID namespace with its own /proc, unless asked not to or not
+# allowed. --kill-child: if unshare dies, so does everything inside, and
+# unshare dies with this shell (setpriv). unshare ignores SIGINT and SIGTERM
+# while it waits, so this shell stays to turn them into a SIGKILL of
+# unshare, and so of the whole namespace.
+if [[ -z ${LIST_BENCH_IN_NAMESPACE:-} && ${LIST_BENCH_NAMESPACE:-1} != 0 ]]; then
+  if unshare --pid --fork --mount-proc true 2>/dev/null; then
+    LIST_BENCH_IN_NAMESPACE=1 setpriv --pdeathsig KILL unshare --pid --fork --mount-proc --kill-child "$0" "$@" &
+    runner=$!
+    trap 'kill -KILL "$runner" 2>/dev/null; wait "$runner"; exit 130' INT TERM HUP
+    status=0
+    wait "$runner" || status=$?
+    exit "$status"
+  fi
+  echo "run-list-bench: cannot make a PID namespace (unshare needs root): measuring on the host" >&2
+fi
+where="the host (the machine's own processes count, and may come and go)"
+[[ -n ${LIST_BENCH_IN_NAMESPACE:-} ]] && where="a PID namespace of its own (unshare --pid --mount-proc): the list sees only the harness's processes"
 
 build_dir=${BUILD_DIR:-$root/build/bench}
 gops=${GOPS_BIN:-$build_dir/gops}
@@ -80,6 +104,7 @@ cat <<EOF2
 # gops list benchmark
 
 Machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) at start.
+Measured in $where.
 Commands (each run with hyperfine -N, $warmup warm-up runs, at least $runs runs, output discarded):
   gops:        $gops
   ps -e:       $(command -v ps) -e ($(ps --version 2>&1 | head -n 1))
@@ -97,8 +122,10 @@ EOF2
 
 status=0
 for n in "${counts[@]}"; do
-  top_up_to "$n" "$go_count" "$listed"
-  seen=$(count_processes)
+  # Under hyperfine the list sees hyperfine too: leave it a place. The
+  # counting subshell stands for the list command itself.
+  top_up_to $((n - 1)) "$go_count" "$listed"
+  seen=$(($(count_processes) + 1))
   echo
   echo "## $seen processes (target $n; ${#spawned[@]} started here, ${#go_pids[@]} of them Go)"
   ((seen <= n + 5)) || echo "  note: the machine already runs more processes than $n; measured at $seen"

@@ -108,11 +108,15 @@ top_up_to() {
 }
 
 # Kills and reaps everything we spawned; safe to call more than once. With
-# LIST_BENCH_PID_LOG set, first appends their PIDs to that file (the
-# harness test checks that none survives).
+# LIST_BENCH_PID_LOG set, first appends their PID namespace and their PIDs
+# to that file (the harness test checks that none survives).
 population_cleanup() {
   if ((${#spawned[@]})); then
-    if [[ -n ${LIST_BENCH_PID_LOG:-} ]]; then printf '%s\n' "${spawned[@]}" >>"$LIST_BENCH_PID_LOG"; fi
+    if [[ -n ${LIST_BENCH_PID_LOG:-} ]]; then
+      # PIDs as seen from our PID namespace, and which namespace that is.
+      echo "namespace $(readlink /proc/self/ns/pid)" >>"$LIST_BENCH_PID_LOG"
+      printf '%s\n' "${spawned[@]}" >>"$LIST_BENCH_PID_LOG"
+    fi
     kill -KILL "${spawned[@]}" 2>/dev/null || true
     wait "${spawned[@]}" 2>/dev/null || true
   fi
