@@ -1,10 +1,16 @@
 #include "agent/peer_access.hpp"
 
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "netsock/net_sockets.hpp"
 
@@ -45,6 +51,80 @@ bool live(std::uint8_t state) {
   return state != kTimeWait && state != netsock::kTcpListen;
 }
 
+// A v4-mapped IPv6 endpoint as the IPv4 one the client's socket really is.
+Endpoint unmapped(const Endpoint& e) {
+  static constexpr std::uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (!e.ip.v6 || std::memcmp(e.ip.bytes.data(), kPrefix, 12) != 0) return e;
+  Endpoint out = e;
+  out.ip = netsock::IpAddress{};
+  std::memcpy(out.ip.bytes.data(), e.ip.bytes.data() + 12, 4);
+  return out;
+}
+
+struct Owner {
+  uid_t uid = 0;
+  std::uint8_t state = 0;
+};
+
+// The client's socket looked up by its exact 4-tuple through the kernel's
+// sock_diag netlink interface: one socket, not the whole table (reading
+// /proc/net/tcp walks every hash bucket and costs milliseconds per
+// connection on a busy or large machine). nullopt: not found or netlink
+// unavailable; the caller then reads /proc/self/net/tcp{,6}.
+std::optional<Owner> owner_by_sock_diag(const Endpoint& client, const Endpoint& server) {
+  int nl = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (nl < 0) return std::nullopt;
+  timeval timeout{1, 0};
+  ::setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } message{};
+  message.header.nlmsg_len = sizeof message;
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.header.nlmsg_flags = NLM_F_REQUEST;
+  message.request.sdiag_family = client.ip.v6 ? AF_INET6 : AF_INET;
+  message.request.sdiag_protocol = IPPROTO_TCP;
+  message.request.idiag_states = ~0u;
+  inet_diag_sockid& id = message.request.id;
+  id.idiag_sport = htons(client.port);
+  id.idiag_dport = htons(server.port);
+  std::memcpy(id.idiag_src, client.ip.bytes.data(), client.ip.v6 ? 16 : 4);
+  std::memcpy(id.idiag_dst, server.ip.bytes.data(), server.ip.v6 ? 16 : 4);
+  id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  std::optional<Owner> found;
+  if (::sendto(nl, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
+      static_cast<ssize_t>(sizeof message)) {
+    alignas(nlmsghdr) char buf[8192];
+    ssize_t n = ::recv(nl, buf, sizeof buf, 0);
+    auto* reply = reinterpret_cast<nlmsghdr*>(buf);
+    if (n > 0 && NLMSG_OK(reply, static_cast<unsigned>(n)) && reply->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+        reply->nlmsg_len >= NLMSG_LENGTH(sizeof(inet_diag_msg))) {
+      const auto* info = static_cast<const inet_diag_msg*>(NLMSG_DATA(reply));
+      found = Owner{static_cast<uid_t>(info->idiag_uid), info->idiag_state};
+    }
+  }
+  ::close(nl);
+  return found;
+}
+
+std::optional<Owner> owner_by_proc_table(const Endpoint& client, const Endpoint& server) {
+  for (auto kind : {netsock::Kind::kTcp4, netsock::Kind::kTcp6}) {
+    auto rows = netsock::read_inet_sockets("/proc/self", kind);
+    if (!rows) continue;
+    for (const auto& row : *rows) {
+      if (row.state == netsock::kTcpListen || !same(client, row.local, row.local_port) ||
+          !same(server, row.remote, row.remote_port))
+        continue;
+      return Owner{row.uid, row.state};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 PeerVerdict check_peer(int fd, Access access, bool allow_non_loopback) {
@@ -62,18 +142,13 @@ PeerVerdict check_peer(int fd, Access access, bool allow_non_loopback) {
   }
 
   // The client's own socket: local end = the peer, remote end = us.
-  const uid_t me = ::geteuid();
-  for (auto kind : {netsock::Kind::kTcp4, netsock::Kind::kTcp6}) {
-    auto rows = netsock::read_inet_sockets("/proc/self", kind);
-    if (!rows) continue;
-    for (const auto& row : *rows) {
-      if (!live(row.state) || !same(peer, row.local, row.local_port) || !same(self, row.remote, row.remote_port))
-        continue;
-      if (row.uid == me || row.uid == 0) return {true, {}};
-      return {false, "peer socket owned by uid " + std::to_string(row.uid)};
-    }
+  auto owner = owner_by_sock_diag(unmapped(peer), unmapped(self));
+  if (!owner) owner = owner_by_proc_table(peer, self);
+  if (owner && live(owner->state)) {
+    if (owner->uid == ::geteuid() || owner->uid == 0) return {true, {}};
+    return {false, "peer socket owned by uid " + std::to_string(owner->uid)};
   }
-  return {false, "peer socket not found in /proc/self/net/tcp{,6}"};
+  return {false, "peer socket not found (sock_diag, /proc/self/net/tcp{,6})"};
 }
 
 }  // namespace gops::agent

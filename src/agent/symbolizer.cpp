@@ -74,7 +74,11 @@ Frame lookup(Dwfl* dwfl, std::uintptr_t pc) {
     f.function = demangle(fn);
     f.function_offset = offset;
   }
-  if (Dwfl_Line* line = dwfl_module_getsrc(module, pc)) {
+  // Line info only from the compile unit that covers pc: code without
+  // DWARF (e.g. crt1's _start) must not borrow a neighbour's line.
+  Dwarf_Addr bias = 0;
+  Dwfl_Line* line = dwfl_module_addrdie(module, pc, &bias) ? dwfl_module_getsrc(module, pc) : nullptr;
+  if (line != nullptr) {
     int lineno = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
       f.file = file;
