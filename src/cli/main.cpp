@@ -49,8 +49,15 @@ int main(int argc, char** argv) {
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     cli.app.parse(reversed);  // CLI11 takes the arguments in reverse order
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return cli.app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, as every other error: CLI11's own text adds a second.
+    return gops::cli::fail(std::string(e.what()) + " (see gops --help)");
   }
   gops::cli::Action& action = cli.action ? cli.action : cli.default_action;
   if (!action) return gops::cli::fail("nothing to do");

@@ -78,17 +78,20 @@ TEST_F(ListTest, ColumnsLineUpAsInTheGoGops) {
 TEST_F(ListTest, MarksAgentsAndListsNonGoAgentProcesses) {
   Child go = start(go_bin("listed"));
   write_file(config_.path() + "/" + std::to_string(go.pid()), "12345");
-  // A C program (coreutils' sleep) with a port file counts as an agent
-  // process: listed, with the toolchain that built it.
-  Child sleeper = Child::spawn({"sleep", "60"}, env());
+  // A C++ program with a port file counts as an agent process: listed, with
+  // the toolchain that built it.
+  Child sleeper = Child::spawn({GOPS_TEST_SLEEPER}, env());
+  ASSERT_TRUE(sleeper.wait_for_output("ready\n"));
   write_file(config_.path() + "/" + std::to_string(sleeper.pid()), "12346");
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists("/proc/" + std::to_string(sleeper.pid()) + "/exe"); }));
   auto r = gops();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string go_row = row_of(r.out, go.pid());
-  EXPECT_NE(go_row.find("listed* go1."), std::string::npos) << go_row;
+  // The name column is padded to the widest name, then the mark.
+  EXPECT_TRUE(std::regex_search(go_row, std::regex(" listed *\\* go1\\."))) << r.out;
   std::string c_row = row_of(r.out, sleeper.pid());
-  EXPECT_TRUE(std::regex_search(c_row, std::regex("sleep\\* +gcc[0-9.]+ +/usr/bin/sleep$"))) << r.out;
+  std::string toolchain = GOPS_TEST_TOOLCHAIN;
+  EXPECT_TRUE(std::regex_search(c_row, std::regex(" cli_sleeper *\\* +" + toolchain + " +" + std::string(GOPS_TEST_SLEEPER) + "$")))
+      << r.out;
 }
 
 TEST_F(ListTest, ListsAProcessWhoseBinaryWasDeleted) {
@@ -160,7 +163,7 @@ TEST_F(ListTest, ModulesEqualsGoVersionM) {
     EXPECT_EQ(by_pid.out, expected.out) << b;
   }
   auto dep = gops({"modules", go_bin("listed")});
-  EXPECT_NE(dep.out.find("\tdep\texample.com/greeter\tv0.1.0\n\t=>\t./greeter\t(devel)\n"), std::string::npos) << dep.out;
+  EXPECT_NE(dep.out.find("\tdep\texample.com/greeter\tv0.1.0\n\t=>\t./greeter\t(devel)\t\n"), std::string::npos) << dep.out;
 }
 
 TEST_F(ListTest, ModulesOfANonGoFileIsAClearError) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "support/process.hpp"
 
@@ -36,7 +37,7 @@ TEST(ProcessCommand, PrintsTheGoGopsLinesForAGoProcess) {
       "memory usage:\t[0-9]+\\.[0-9]{3}%\n"
       "cpu usage:\t[0-9]+\\.[0-9]{3}%\n"
       "username:\t" + my_user() + "\n"
-      "cmd+args:\t" + go_bin("listed") + " listen\n"
+      "cmd\\+args:\t" + go_bin("listed") + " listen\n"
       "elapsed time:\t00:0[0-9]\n"
       "local/remote:\t127.0.0.1:" + port + " <-> 0.0.0.0:0 \\(LISTEN\\)\n");
   EXPECT_TRUE(std::regex_match(r.out, expected)) << r.out;
@@ -49,18 +50,35 @@ TEST(ProcessCommand, PrintsTheGoGopsLinesForAGoProcess) {
   }
 }
 
+// CPU seconds of a process from its stat line, read by the test itself.
+double cpu_seconds_of(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; in >> field && i <= 15; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 TEST(ProcessCommand, MeasuresCpuOverAPeriod) {
-  // A shell loop burns one CPU: over the period it uses close to 100%.
+  // A shell loop burns CPU; what gops reports over the period must agree
+  // with what the test measures around the same run (the machine may be
+  // busy, so the loop's share is not known in advance).
   Child busy = Child::spawn({"sh", "-c", "while :; do :; done"});
   for (const std::string period : {"1s", "1", "500ms"}) {
+    double cpu0 = cpu_seconds_of(busy.pid());
+    auto t0 = std::chrono::steady_clock::now();
     auto r = gops({std::to_string(busy.pid()), period});
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double measured = 100 * (cpu_seconds_of(busy.pid()) - cpu0) / wall;
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::string shown = period == "1" ? "1s" : period;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex("cpu usage \\(" + shown + "\\):\t([0-9.]+)%\n"))) << r.out;
     double pct = std::stod(m[1]);
-    EXPECT_GT(pct, 40.0) << r.out;
-    EXPECT_LT(pct, 110.0) << r.out;
+    EXPECT_GT(pct, 5.0) << r.out;
+    EXPECT_NEAR(pct, measured, 30.0) << r.out;
   }
   Child idle = Child::spawn({"sleep", "30"});
   auto r = gops({"process", std::to_string(idle.pid()), "500ms"});
