@@ -1,0 +1,3 @@
+module gops.test/goclient
+
+go 1.19
