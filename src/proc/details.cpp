@@ -142,6 +142,7 @@ Result<Details> read_details(int pid) {
   d.cpu_percent = alive > 0 ? 100 * d.cpu_seconds / alive : 0;
 
   auto conns = detail::read_connections(pid, d.connections_unreadable);
+  if (!conns && !detail::pid_exists(pid)) return Error{"no process with PID " + std::to_string(pid)};
   if (!conns) return conns.error();
   d.connections = std::move(*conns);
 

@@ -39,15 +39,20 @@ struct StatLine {
 // Parses a stat line's text; exposed for tests and fuzzing.
 Result<StatLine> parse_stat(std::string_view text);
 
-// Errors: "no process with PID N" when it is gone, else the OS reason.
+// Errors: "no process with PID N" when it is gone, a permission sentence
+// naming the PID, else the OS reason. Reads into a stack buffer: no heap
+// allocation on success (the comm fits the string's inline storage).
 Result<StatLine> read_stat(int pid);
 
 // The target of /proc/PID/exe, with the kernel's " (deleted)" suffix
-// removed. Errors for kernel threads (no exe) and permission denied.
+// removed. Errors: "no process with PID N"; "PID N has no executable (a
+// kernel thread or a zombie)"; "permission denied reading /proc/N/exe: PID N
+// belongs to another user (...)".
 Result<std::string> exe_path(int pid);
 
 // The process name as gopsutil's Name() gives it: the comm, unless it is
-// cut at 15 bytes, then the basename of argv[0] when that starts with it.
+// cut at 15 bytes, then the basename of argv[0] (Go's filepath.Base) when
+// that starts with it. Never fails: falls back to the comm.
 std::string display_name(int pid, std::string_view comm);
 
 // One socket of a process, as `gops process` prints it:
@@ -78,14 +83,19 @@ struct Details {
   bool connections_unreadable = false;
 };
 
-// Errors: no such process, permission denied (a clear sentence each).
+// Errors: "no process with PID N" (also when it exits while being read),
+// permission denied (a sentence naming the PID) where /proc hides the
+// process's files. Another user's process is readable, as in gopsutil, but
+// without its sockets (see connections_unreadable).
 Result<Details> read_details(int pid);
 
 // CPU time (user + system + iowait, seconds) of a process, for the
 // "cpu usage (PERIOD)" line that samples it twice.
 Result<double> cpu_seconds(int pid);
 
-// Formats a duration as ps(1)'s etime: [[DD-]hh:]mm:ss.
+// Formats a duration as ps(1)'s etime: [[DD-]hh:]mm:ss, as the Go gops
+// does ("%02d-" days, "%02d:" hours when days or hours, "%02d:%02d").
+// Negative durations (a clock set back) format as zero.
 std::string format_etime(std::int64_t seconds);
 
 }  // namespace gops::proc

@@ -64,10 +64,22 @@ std::string display_name(int pid, std::string_view comm) {
   // The kernel cuts names at 15 bytes; only then is argv[0] worth reading.
   constexpr std::size_t kCommMax = 15;
   if (comm.size() < kCommMax) return std::string(comm);
-  auto cmdline = detail::read_whole(pid, "cmdline");
-  if (!cmdline || cmdline->empty()) return std::string(comm);
-  std::string_view argv0(*cmdline);
-  argv0 = argv0.substr(0, argv0.find('\0'));
+  // argv[0] almost always fits the stack buffer; only a longer one costs
+  // reading the whole command line.
+  char buf[4096];
+  auto n = detail::read_into(pid, "cmdline", buf, sizeof buf);
+  std::string whole;
+  std::string_view args;
+  if (n) {
+    args = std::string_view(buf, *n);
+  } else {
+    auto all = detail::read_whole(pid, "cmdline");
+    if (!all) return std::string(comm);
+    whole = std::move(*all);
+    args = whole;
+  }
+  std::string_view argv0 = args.substr(0, args.find('\0'));
+  if (args.empty()) return std::string(comm);
   std::string_view base = go_base(argv0);
   return std::string(base.starts_with(comm) ? base : comm);
 }
