@@ -88,6 +88,25 @@ std::string join_cmdline(std::string_view raw) {
   return out;
 }
 
+// Resident pages from /proc/PID/statm (size resident shared ...), which is
+// what gopsutil's MemoryInfo reads. Recent kernels sum the RSS counters
+// precisely here but only approximately in the stat line, so the two can
+// differ by a few pages.
+Result<std::uint64_t> resident_pages(int pid) {
+  char buf[256];
+  auto n = detail::read_into(pid, "statm", buf, sizeof buf);
+  if (!n) return n.error();
+  std::string_view text(buf, *n);
+  auto space = text.find(' ');
+  if (space == std::string_view::npos) return Error{"malformed /proc/" + std::to_string(pid) + "/statm"};
+  text.remove_prefix(space + 1);
+  std::uint64_t pages = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pages);
+  if (ec != std::errc{} || end == text.data() || (end != text.data() + text.size() && *end != ' '))
+    return Error{"malformed /proc/" + std::to_string(pid) + "/statm"};
+  return pages;
+}
+
 double cpu_total_seconds(const StatLine& s, std::uint64_t ticks) {
   // Summed as gopsutil's TimesStat.Total() does: user, system, then iowait.
   const double hz = static_cast<double>(ticks);
@@ -129,8 +148,10 @@ Result<Details> read_details(int pid) {
   d.create_time_ms = static_cast<std::int64_t>((stat->start_ticks / ticks + *btime) * 1000);
 
   // gopsutil computes this in float32: 100 * float32(rss) / float32(total).
+  auto resident = resident_pages(pid);
+  if (!resident) return resident.error();
   const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  const float rss = static_cast<float>(stat->rss_pages * page);
+  const float rss = static_cast<float>(*resident * page);
   d.memory_percent = static_cast<double>(100 * rss / static_cast<float>(*mem_total));
 
   d.cpu_seconds = cpu_total_seconds(*stat, ticks);

@@ -33,7 +33,7 @@ struct StatLine {
   std::uint64_t iowait_ticks = 0;  // delayacct_blkio_ticks: gopsutil adds it to the CPU total
   long num_threads = 0;
   std::uint64_t start_ticks = 0;  // since boot
-  std::uint64_t rss_pages = 0;
+  std::uint64_t rss_pages = 0;  // the stat line's count; read_details uses statm, as gopsutil
 };
 
 // Parses a stat line's text; exposed for tests and fuzzing.
@@ -70,7 +70,7 @@ struct Details {
   int pid = 0;
   int ppid = 0;
   long threads = 0;
-  double memory_percent = 0;  // RSS / MemTotal * 100
+  double memory_percent = 0;  // statm resident bytes / MemTotal * 100, in float32 as gopsutil
   double cpu_percent = 0;     // CPU time since start / wall time since start * 100
   double cpu_seconds = 0;     // user + system + iowait, in seconds
   std::optional<std::string> username;  // of the real UID; nullopt if it has no name

@@ -65,14 +65,17 @@ TEST(ProcessTable, ReadsAChildsStatAndExe) {
   EXPECT_EQ(display_name(c.pid(), s->comm), "sleep");
 }
 
+// The name tests need the child's exec to be complete, argv included (the
+// kernel sets the comm before the new argv is in place): proc_probe says
+// "waiting" once it runs.
 TEST(ProcessTable, LongNamesComeFromArgv0) {
   TempDir dir;
   const std::string name = "a-twenty-byte-name-x";  // 20 bytes: the kernel keeps 15
   ASSERT_EQ(name.size(), 20u);
   const std::string copy = dir.path() + "/" + name;
-  fs::copy_file(kSleep, copy);
-  Child c = Child::spawn({copy, "1000"});
-  ASSERT_TRUE(exec_done(c.pid(), name.substr(0, 15)));
+  fs::copy_file(GOPS_PROC_PROBE, copy);
+  Child c = Child::spawn({copy, "wait"});
+  ASSERT_TRUE(c.wait_for_output("waiting"));
   auto s = read_stat(c.pid());
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(s->comm, "a-twenty-byte-n");
@@ -84,15 +87,19 @@ TEST(ProcessTable, LongNameKeptWhenArgv0DoesNotMatch) {
   TempDir dir;
   const std::string name = "a-twenty-byte-name-x";
   const std::string copy = dir.path() + "/" + name;
-  fs::copy_file(kSleep, copy);
+  fs::copy_file(GOPS_PROC_PROBE, copy);
   // bash's `exec -a` sets argv[0] to something that is not the binary's name.
-  Child c = Child::spawn({"bash", "-c", "exec -a /some/dir/other-name " + copy + " 1000"});
-  ASSERT_TRUE(exec_done(c.pid(), name.substr(0, 15)));
+  Child c = Child::spawn({"bash", "-c", "exec -a /some/dir/other-name " + copy + " wait"});
+  ASSERT_TRUE(c.wait_for_output("waiting"));
   EXPECT_EQ(display_name(c.pid(), name.substr(0, 15)), "a-twenty-byte-n");
   // argv[0] with trailing slashes: Go's filepath.Base drops them.
-  Child d = Child::spawn({"bash", "-c", "exec -a /x/" + name + "-more// " + copy + " 1000"});
-  ASSERT_TRUE(exec_done(d.pid(), name.substr(0, 15)));
+  Child d = Child::spawn({"bash", "-c", "exec -a /x/" + name + "-more// " + copy + " wait"});
+  ASSERT_TRUE(d.wait_for_output("waiting"));
   EXPECT_EQ(display_name(d.pid(), name.substr(0, 15)), name + "-more");
+  // An empty argv[0]: filepath.Base("") is ".", which does not match.
+  Child e = Child::spawn({"bash", "-c", "exec -a '' " + copy + " wait"});
+  ASSERT_TRUE(e.wait_for_output("waiting"));
+  EXPECT_EQ(display_name(e.pid(), name.substr(0, 15)), "a-twenty-byte-n");
 }
 
 TEST(ProcessTable, DeletedExecutableKeepsItsPath) {
