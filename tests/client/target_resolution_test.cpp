@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -151,6 +154,31 @@ TEST(TargetResolution, BadTargets) {
   r = gops({"stats", "no-such-host.invalid:80"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, StartsWith(resolve_error("no-such-host.invalid:80") + "couldn't parse dst address: "));
+}
+
+}  // namespace
+}  // namespace gops::test
+
+namespace gops::test {
+namespace {
+
+TEST(TargetResolutionOtherUser, PortOfAProcessWeCannotInspectIsNotSentBlindly) {
+  // As an unprivileged user, root's /proc/PID/fd is closed to us: the owner
+  // check cannot run, and gops says so instead of sending.
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to start a process as another user";
+  if (run({"sh", "-c", "command -v setpriv"}).exit_code != 0) GTEST_SKIP() << "setpriv missing";
+  AgentPeer peer;
+  chmod(peer.config_dir().c_str(), 0755);
+  auto r = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", gops_cli(), "stats", peer.pid_text()},
+               {{"GOPS_CONFIG_DIR", peer.config_dir()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("cannot check that port " + std::to_string(peer.port()) +
+                                          " belongs to PID " + peer.pid_text()));
+  EXPECT_THAT(r.err, ::testing::HasSubstr("127.0.0.1:" + std::to_string(peer.port()) + " to skip the check"));
+  // Named by address, the same user reaches it.
+  r = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", gops_cli(), "stats",
+           "127.0.0.1:" + std::to_string(peer.port())});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ type config struct {
 	cpuLength   time.Duration
 	traceLength time.Duration
 	extensions  bool
+	spin        bool
 }
 
 func configFromEnv() config {
@@ -19,6 +20,7 @@ func configFromEnv() config {
 		cpuLength:   30 * time.Second,
 		traceLength: 5 * time.Second,
 		extensions:  os.Getenv("AGENTPEER_EXTENSIONS") == "1",
+		spin:        os.Getenv("AGENTPEER_NO_SPIN") != "1",
 	}
 	if a := os.Getenv("AGENTPEER_ADDR"); a != "" {
 		c.addr = a

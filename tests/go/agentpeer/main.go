@@ -9,6 +9,7 @@
 //	AGENTPEER_ADDR          listen address (default 127.0.0.1:0)
 //	AGENTPEER_CPU_SECONDS   length of the 0x06 CPU profile (default 30)
 //	AGENTPEER_TRACE_SECONDS length of the 0x08 trace (default 5)
+//	AGENTPEER_NO_SPIN=1     no CPU-burning goroutine (for benchmarks)
 //	AGENTPEER_EXTENSIONS=1  also answer the gops C++ extension bytes
 //	                        0x40 describe, 0x41 cpu-profile-for, 0x42 trace-for
 //
@@ -25,7 +26,7 @@ import (
 
 func main() {
 	cfg := configFromEnv()
-	startWorkload()
+	startWorkload(cfg.spin)
 
 	ln, portFile, err := listen(cfg.addr)
 	if err != nil {

@@ -43,8 +43,10 @@ func retainForHeapProfile() {
 	}
 }
 
-func startWorkload() {
+func startWorkload(spin bool) {
 	retainForHeapProfile()
 	go parkedForStackTest()
-	go spinForCPUProfile()
+	if spin {
+		go spinForCPUProfile()
+	}
 }
