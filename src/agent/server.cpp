@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/agent_threads.hpp"
 #include "agent/fd_registry.hpp"
 #include "agent/peer_access.hpp"
 #include "protocol/varint.hpp"
@@ -50,7 +51,11 @@ std::thread start_thread_without_signals(Fn fn) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   std::thread t;
   try {
-    t = std::thread(fn);
+    t = std::thread([fn] {
+      note_agent_thread_started();
+      fn();
+      note_agent_thread_ended();
+    });
   } catch (...) {
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     throw;

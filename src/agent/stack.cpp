@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <mutex>
+#include <unordered_map>
 
+#include "agent/agent_threads.hpp"
 #include "agent/commands.hpp"
 #include "agent/stack_capture.hpp"
 #include "agent/symbolizer.hpp"
@@ -21,9 +23,10 @@ std::string hex(std::uintptr_t v) {
   return buf;
 }
 
-void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
+std::string format_frame(std::uintptr_t pc, bool is_return_address) {
   // A return address points after the call: look up the call itself.
   Frame f = symbolize(is_return_address ? pc - 1 : pc);
+  std::string out;
   std::uintptr_t function_offset = f.function_offset + (is_return_address ? 1 : 0);
   out += f.function.empty() ? "??" : f.function;
   out += "\n\t";
@@ -35,6 +38,26 @@ void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
     out += hex(pc);
   }
   out += "\n";
+  return out;
+}
+
+// Formatted frames by address: threads share most of their frames, and a
+// dump of a large process is mostly lookups here. Leaked on purpose (agent
+// threads may run during static destruction); bounded.
+void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
+  static auto* cache = new std::unordered_map<std::uintptr_t, std::string>;
+  static unsigned generation = 0;
+  std::uintptr_t key = pc << 1 | (is_return_address ? 1 : 0);
+  auto hit = cache->find(key);
+  if (hit == cache->end()) {
+    std::string text = format_frame(pc, is_return_address);
+    if (generation != symbolizer_generation() || cache->size() > 100000) {
+      cache->clear();  // modules were reported anew (dlopen): old entries may be stale
+      generation = symbolizer_generation();
+    }
+    hit = cache->emplace(key, std::move(text)).first;
+  }
+  out += hit->second;
 }
 
 std::mutex g_stack_mutex;  // one dump at a time: slots and symbolizer are shared
@@ -50,11 +73,14 @@ std::string stack_reply() {
   std::vector<bool> skip;
   for (const ThreadInfo& t : threads) {
     tids.push_back(t.tid);
-    // Known not to answer (signal masked, e.g. the agent's own threads, or
-    // dead): listed without waiting for them.
-    skip.push_back(t.state == 'Z' || t.state == 'X' || t.blocks(sig));
+    // Known not to answer: the agent's own threads (all signals blocked)
+    // and the dead are listed without a signal.
+    skip.push_back(t.state == 'Z' || t.state == 'X' || is_agent_thread(t.tid));
   }
-  auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline)
+  auto why_silent = [sig](pid_t tid) -> std::string {
+    return thread_blocks_signal(tid, sig) ? "signals blocked" : "";
+  };
+  auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
                          : Result<std::vector<CapturedStack>>(signal.error());
   begin_symbolizing();
 
@@ -63,7 +89,11 @@ std::string stack_reply() {
     const ThreadInfo& t = threads[i];
     if (captured && (*captured)[i].missing == "thread exited") continue;
     out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_state(t.state);
-    if (!t.wchan.empty()) out += ", in " + t.wchan;
+    bool has_stack = captured && !(*captured)[i].pcs.empty();
+    // Without a stack, the kernel's wait channel is what can be said.
+    if (!has_stack && t.state != 'R') {
+      if (std::string wchan = thread_wchan(t.tid); !wchan.empty()) out += ", in " + wchan;
+    }
     out += "]:\n";
     if (!captured) {
       out += "\t(no stack: " + captured.message() + ")\n\n";
@@ -72,7 +102,7 @@ std::string stack_reply() {
     const CapturedStack& stack = (*captured)[i];
     if (stack.pcs.empty()) {
       std::string why = stack.missing;
-      if (why.empty() && t.blocks(sig)) why = "signals blocked";
+      if (why.empty() && is_agent_thread(t.tid)) why = "gops agent thread";
       if (why.empty()) why = t.state == 'Z' ? "zombie" : "not captured";
       out += "\t(no stack: " + why + ")\n\n";
       continue;

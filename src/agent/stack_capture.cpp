@@ -128,7 +128,8 @@ Result<int> capture_signal() {
 }
 
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
-                                                  std::chrono::milliseconds deadline) {
+                                                  std::chrono::milliseconds deadline,
+                                                  const std::function<std::string(pid_t)>& why_silent) {
   std::lock_guard guard(g_capture_mutex);
   static std::once_flag sem_once;
   std::call_once(sem_once, [] { ::sem_init(&g_answered, 0, 0); });
@@ -165,7 +166,25 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
   }
 
   // Wait for the answers, up to the deadline.
-  auto give_up = std::chrono::steady_clock::now() + deadline;
+  auto started = std::chrono::steady_clock::now();
+  auto give_up = started + deadline;
+  bool asked_why = false;
+  // Threads that cannot answer (signal masked, stopped): abandoned early.
+  auto abandon_the_silent = [&] {
+    asked_why = true;
+    for (std::size_t i = 0; i < tids.size(); ++i) {
+      if (slot_of[i] < 0) continue;
+      Slot* slot = slot_at(static_cast<std::uint32_t>(slot_of[i]));
+      if (slot->state.load(std::memory_order_acquire) != word(generation, kArmed)) continue;
+      std::string why = why_silent(tids[i]);
+      if (why.empty()) continue;
+      std::uint64_t armed = word(generation, kArmed);
+      if (!slot->state.compare_exchange_strong(armed, kIdle)) continue;  // it just answered
+      out[i].missing = why;
+      slot_of[i] = -1;
+      --sent;
+    }
+  };
   auto count_done = [&] {
     std::size_t done = 0;
     for (std::size_t i = 0; i < tids.size(); ++i)
@@ -177,6 +196,10 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
   std::size_t posts = 0;  // a hint (stale posts of earlier captures count too): scan when it says so
   while (std::chrono::steady_clock::now() < give_up) {
     if (posts >= sent && count_done() >= sent) break;
+    if (!asked_why && std::chrono::steady_clock::now() - started > std::chrono::milliseconds(30)) {
+      abandon_the_silent();
+      continue;
+    }
     timespec until{};
     ::clock_gettime(CLOCK_REALTIME, &until);
     until.tv_nsec += 20 * 1000 * 1000;  // re-check now and then: posts are counted by scanning

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,12 @@ inline constexpr int kMaxFrames = 64;
 // Captures the stacks of `tids` (threads of this process). Serialized: one
 // capture at a time. Not async-signal-safe (its handler is, see the .cpp).
 // An error only when no signal could be set up at all.
+// `why_silent(tid)` is asked once about each thread still silent after a
+// short grace period; a thread it gives a reason for ("signals blocked") is
+// given up on at once instead of at the deadline.
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
-                                                  std::chrono::milliseconds deadline);
+                                                  std::chrono::milliseconds deadline,
+                                                  const std::function<std::string(pid_t)>& why_silent);
 
 // The real-time signal captures use, claimed on first call (a free one:
 // SIG_DFL disposition, scanning down from SIGRTMAX) and kept for the

@@ -23,6 +23,7 @@ struct State {
   Dwfl* dwfl = nullptr;
   std::unordered_map<std::uintptr_t, Frame> cache;
   bool may_refresh = true;
+  unsigned generation = 0;
 };
 
 // Leaked on purpose: agent threads may symbolize during static destruction.
@@ -38,6 +39,7 @@ bool report(State& s) {
   int rc = dwfl_linux_proc_report(s.dwfl, ::getpid());
   dwfl_report_end(s.dwfl, nullptr, nullptr);
   s.cache.clear();
+  ++s.generation;
   return rc == 0;
 }
 
@@ -91,6 +93,8 @@ Frame lookup(Dwfl* dwfl, std::uintptr_t pc) {
 }  // namespace
 
 void begin_symbolizing() { state().may_refresh = true; }
+
+unsigned symbolizer_generation() { return state().generation; }
 
 Frame symbolize(std::uintptr_t pc) {
   State& s = state();

@@ -28,4 +28,8 @@ Frame symbolize(std::uintptr_t pc);
 // not in any known module (so unknown addresses cost one refresh per dump).
 void begin_symbolizing();
 
+// Changes whenever the module list is reported anew: results cached by
+// address from before then may be stale.
+unsigned symbolizer_generation();
+
 }  // namespace gops::agent

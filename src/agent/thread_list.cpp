@@ -10,19 +10,8 @@
 namespace gops::agent {
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// The value after "\nKey:" in a status file, leading blanks skipped.
-std::string_view field(std::string_view status, std::string_view key) {
-  auto at = status.find(key);
-  if (at == std::string_view::npos) return {};
-  std::size_t i = at + key.size();
-  while (i < status.size() && (status[i] == ' ' || status[i] == '\t')) ++i;
-  std::size_t end = status.find('\n', i);
-  return status.substr(i, (end == std::string_view::npos ? status.size() : end) - i);
+std::string task_file(pid_t tid, const char* name) {
+  return "/proc/self/task/" + std::to_string(tid) + "/" + name;
 }
 
 }  // namespace
@@ -38,23 +27,37 @@ std::vector<ThreadInfo> list_threads() {
     if (ec != std::errc{} || p != name.data() + name.size()) continue;
     ThreadInfo t;
     t.tid = tid;
-    std::string base = "/proc/self/task/" + std::string(name) + "/";
-    // One read gives name, state and mask: this runs for every thread.
-    std::string status = read_proc_file(base + "status", 4096);
-    t.name = std::string(field(status, "Name:"));
-    std::string_view state = field(status, "\nState:");
-    if (!state.empty()) t.state = state[0];
-    std::string_view mask = field(status, "\nSigBlk:");
-    std::from_chars(mask.data(), mask.data() + mask.size(), t.blocked_signals, 16);
-    if (t.state != 'R') {
-      t.wchan = trimmed(read_proc_file(base + "wchan", 128));
-      if (t.wchan == "0") t.wchan.clear();
+    // "TID (comm) S ...": comm may hold spaces and ')'; the state follows the last ')'.
+    std::string stat = read_proc_file(task_file(tid, "stat"), 1024);
+    auto open = stat.find('(');
+    auto close = stat.rfind(')');
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+      t.name = stat.substr(open + 1, close - open - 1);
+      if (close + 2 < stat.size()) t.state = stat[close + 2];
     }
     out.push_back(std::move(t));
   }
   ::closedir(dir);
   std::sort(out.begin(), out.end(), [](const ThreadInfo& a, const ThreadInfo& b) { return a.tid < b.tid; });
   return out;
+}
+
+std::string thread_wchan(pid_t tid) {
+  std::string w = read_proc_file(task_file(tid, "wchan"), 128);
+  while (!w.empty() && (w.back() == '\n' || w.back() == ' ')) w.pop_back();
+  return w == "0" ? std::string() : w;
+}
+
+bool thread_blocks_signal(pid_t tid, int sig) {
+  if (sig < 1 || sig > 64) return false;
+  std::string status = read_proc_file(task_file(tid, "status"), 4096);
+  auto at = status.find("\nSigBlk:");
+  if (at == std::string::npos) return false;
+  std::size_t i = at + 8;
+  while (i < status.size() && (status[i] == ' ' || status[i] == '\t')) ++i;
+  std::uint64_t mask = 0;
+  std::from_chars(status.data() + i, status.data() + status.size(), mask, 16);
+  return (mask >> (sig - 1)) & 1;
 }
 
 std::string describe_state(char state) {

@@ -12,14 +12,19 @@ namespace gops::agent {
 
 struct ThreadInfo {
   pid_t tid = 0;
-  std::string name;       // comm
-  char state = '?';       // R, S, D, T, Z, ...
-  std::string wchan;      // kernel function it sleeps in, if known
-  std::uint64_t blocked_signals = 0;  // SigBlk, bit N-1 = signal N
-  bool blocks(int sig) const { return sig >= 1 && sig <= 64 && (blocked_signals >> (sig - 1)) & 1; }
+  std::string name;  // comm
+  char state = '?';  // R, S, D, T, Z, ...
 };
 
+// One read of /proc/self/task/TID/stat per thread: this runs for every
+// thread of a possibly large process, so the rest is read on demand.
 std::vector<ThreadInfo> list_threads();
+
+// The kernel function a thread sleeps in (/proc/self/task/TID/wchan), or "".
+std::string thread_wchan(pid_t tid);
+
+// Whether the thread blocks `sig` (SigBlk of /proc/self/task/TID/status).
+bool thread_blocks_signal(pid_t tid, int sig);
 
 // "S (sleeping)", "R (running)", ...
 std::string describe_state(char state);

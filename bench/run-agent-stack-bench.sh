@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Agent benchmarks (issue 4), with the reference tool in the same run:
+#  1. Stack dump of a process with THREADS (1000) threads: our agent (the
+#     agent's reply read over TCP) vs `eu-stack -p PID` (Debian's elfutils)
+#     on the same process. The first dump is reported apart: it loads the
+#     debug info that later dumps find cached.
+#  2. Idle cost of a listening agent over IDLE_SECONDS (10): context
+#     switches of its threads and resident memory added.
+# Usage: BUILD_DIR=build/release bench/run-agent-stack-bench.sh
+set -euo pipefail
+
+BUILD_DIR=${BUILD_DIR:-build/release}
+THREADS=${THREADS:-1000}
+RUNS=${RUNS:-10}
+EU_RUNS=${EU_RUNS:-3}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
+host_bin=$BUILD_DIR/bench/agent_stack_threads
+client_bin=$BUILD_DIR/bench/agent_stack_client
+idle_bin=$BUILD_DIR/bench/agent_idle_probe
+for b in "$host_bin" "$client_bin" "$idle_bin"; do
+  [ -x "$b" ] || { echo "missing $b: cmake --build $BUILD_DIR --target agent_stack_bench" >&2; exit 1; }
+done
+command -v eu-stack >/dev/null || { echo "eu-stack not found: apt-get install elfutils" >&2; exit 1; }
+
+work=$(mktemp -d)
+host_pid=
+cleanup() {
+  [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "== stack dump of a $THREADS-thread process ($(nproc) CPUs, $(uname -r))"
+GOPS_CONFIG_DIR=$work/gops "$host_bin" "$THREADS" >"$work/host.out" &
+host_pid=$!
+for _ in $(seq 200); do grep -q port= "$work/host.out" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$work/host.out")
+[ -n "$port" ] || { echo "host did not start" >&2; exit 1; }
+echo "process: pid $host_pid, $(ls /proc/$host_pid/task | wc -l) threads"
+
+read -r cold_ms cold_bytes cold_threads < <("$client_bin" "$port" 1)
+echo "agent, first dump (loads debug info): ${cold_ms} ms, $cold_threads threads, $cold_bytes bytes"
+"$client_bin" "$port" "$RUNS" >"$work/agent.txt"
+agent_median=$(awk '{print $1}' "$work/agent.txt" | median)
+agent_min=$(awk '{print $1}' "$work/agent.txt" | sort -n | head -1)
+agent_threads=$(awk 'NR==1 {print $3}' "$work/agent.txt")
+echo "agent, warm ($RUNS runs): median ${agent_median} ms, min ${agent_min} ms, $agent_threads threads listed"
+
+: >"$work/eu.txt"
+for _ in $(seq "$EU_RUNS"); do
+  start=$(date +%s%N)
+  eu-stack -p "$host_pid" >"$work/eu.out" 2>"$work/eu.err" || true
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 1000 ))" | awk '{printf "%.2f\n", $1/1000}' >>"$work/eu.txt"
+done
+eu_median=$(median <"$work/eu.txt")
+eu_threads=$(grep -c '^TID ' "$work/eu.out" || true)
+echo "eu-stack -p ($EU_RUNS runs): median ${eu_median} ms, $eu_threads threads listed"
+awk -v a="$agent_median" -v e="$eu_median" 'BEGIN {printf "speedup (eu-stack / agent, medians): %.1fx\n", e/a}'
+kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=
+
+echo
+echo "== idle agent over ${IDLE_SECONDS} s"
+GOPS_CONFIG_DIR=$work/gops "$idle_bin" "$IDLE_SECONDS"
