@@ -60,7 +60,11 @@ golist=${GOLIST_BIN:-$build_dir/go-bin/golist}
 out_dir=${OUT_DIR:-$build_dir/list-bench}
 runs=${RUNS:-15}
 run_count=(--min-runs "$runs")
-if [[ -n ${EXACT_RUNS:-} ]]; then run_count=(--runs "$EXACT_RUNS"); runs=$EXACT_RUNS; fi
+runs_text="at least $runs"
+if [[ -n ${EXACT_RUNS:-} ]]; then
+  run_count=(--runs "$EXACT_RUNS")
+  runs_text="exactly $EXACT_RUNS"
+fi
 warmup=${WARMUP:-3}
 go_count=${GO_PROCESSES:-20}
 
@@ -100,24 +104,25 @@ population_init "$out_dir/population"
 trap population_cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+golist_go=$(go version "$golist" 2>/dev/null | awk '{print $2}' || true)
 cat <<EOF2
 # gops list benchmark
 
 Machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) at start.
 Measured in $where.
-Commands (each run with hyperfine -N, $warmup warm-up runs, at least $runs runs, output discarded):
+Commands (each run with hyperfine -N, $warmup warm-up runs, $runs_text runs, output discarded):
   gops:        $gops
   ps -e:       $(command -v ps) -e ($(ps --version 2>&1 | head -n 1))
   Go stand-in: $golist
 The Go stand-in is NOT the Go gops: github.com/google/gops cannot be built
 here (its dependencies need the Go module proxy, which is unreachable). It
-reproduces the Go gops list path with $(go version "$golist" 2>/dev/null | awk "{print \$2}") and the standard library
-only: gopsutil v3's process.Processes() (per PID: the /proc mount check,
-stat of /proc/PID, the stat line and /proc/stat for the create time), then
-goprocess.FindAll's 10 workers (per process: the exe link,
-debug/buildinfo.ReadFile of the binary, the port-file stat; for Go ones the
-stat line again and the name), and the same columns. It leaves out cobra's
-start-up.
+reproduces the Go gops list path with Go (${golist_go:-version unknown}) and the standard
+library only: gopsutil v3's process.Processes() (per PID: the /proc mount
+check, stat of /proc/PID, the stat line and /proc/stat for the create
+time), then goprocess.FindAll's 10 workers (per process: the exe link,
+debug/buildinfo.ReadFile of the binary, the port-file stat; for Go ones
+the stat line again and the name), and the same columns. It leaves out
+cobra's start-up.
 EOF2
 
 status=0
