@@ -9,7 +9,8 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  golang-go elfutils hyperfine npm time jq
+  golang-go elfutils hyperfine npm
+  libjemalloc2 libtcmalloc-minimal4 time jq
   golang-github-shirou-gopsutil-dev
 )
 

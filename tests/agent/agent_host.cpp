@@ -3,7 +3,7 @@
 // test can make it allocate, free, fork or exit at known moments). Prints
 // "port=N" when the agent listens and "done CMD" after each command.
 //
-//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N]
+//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm]
 #include <gops/agent.hpp>
 
 #include <fcntl.h>
@@ -58,6 +58,14 @@ __attribute__((noinline)) void gops_test_masked_wait() {
   cv.wait(lock, [] { return false; });
 }
 
+// The host's own SIGTERM handler, installed before the agent's: the agent
+// must hand the signal on to it.
+extern "C" void host_sigterm(int) {
+  static const char kText[] = "host handler ran\n";
+  [[maybe_unused]] ssize_t n = ::write(1, kText, sizeof kText - 1);
+  ::_exit(7);
+}
+
 void start_named(const char* name, void (*fn)()) {
   std::thread t(fn);
   pthread_setname_np(t.native_handle(), name);
@@ -99,6 +107,7 @@ int main(int argc, char** argv) {
     if (a == "--cleanup") options.shutdown_cleanup = true;
     if (a == "--version" && i + 1 < argc) options.program_version = argv[++i];
     if (a == "--threads" && i + 1 < argc) extra_threads = std::atoi(argv[++i]);
+    if (a == "--host-sigterm") ::signal(SIGTERM, host_sigterm);
   }
   start_named("sleeper", gops_test_sleeper_loop);
   start_named("spinner", gops_test_spinner_loop);

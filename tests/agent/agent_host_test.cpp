@@ -164,6 +164,51 @@ TEST(AgentHost, PortFileRemovedOnCleanupSignalsThenSignalKills) {
   }
 }
 
+TEST(AgentHost, CleanupChainsToTheHostsOwnHandler) {
+  HostProcess host({"--host-sigterm", "--cleanup"});
+  host.child().kill(SIGTERM);
+  EXPECT_EQ(host.child().wait(), 7) << "the host's handler decides how the program ends";
+  EXPECT_NE(host.child().output().find("host handler ran"), std::string::npos);
+  EXPECT_FALSE(exists(host.port_file()));
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST(AgentHost, AllocatorFoundAtRunTime) {
+  if (kSanitized) GTEST_SKIP() << "a sanitizer owns malloc: another allocator cannot be preloaded";
+  struct Case {
+    const char* library;
+    const char* name;
+    const char* in_use_key;
+  };
+  const Case cases[] = {
+      {"/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "jemalloc", "allocated"},
+      {"/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "tcmalloc", "allocated"},
+  };
+  for (const Case& c : cases) {
+    if (!exists(c.library)) {
+      ADD_FAILURE() << c.library << " missing: run scripts/setup.sh (libjemalloc2, libtcmalloc-minimal4)";
+      continue;
+    }
+    HostProcess host({}, {{"LD_PRELOAD", c.library}});
+    std::string before = ask(host, "\x03");
+    EXPECT_EQ(before.rfind(std::string("allocator: ") + c.name + "\n", 0), 0u) << before;
+    ASSERT_TRUE(host.command("alloc"));
+    std::string after = ask(host, "\x03");
+    auto used_before = bytes_of(before, c.in_use_key), used_after = bytes_of(after, c.in_use_key);
+    ASSERT_TRUE(used_before && used_after) << before << after;
+    EXPECT_GE(*used_after, *used_before + 100 * kMiB) << after;
+    ASSERT_TRUE(host.command("free"));
+    EXPECT_EQ(ask(host, "\x02"), "ok");
+    std::string freed = ask(host, "\x03");
+    EXPECT_LE(*bytes_of(freed, c.in_use_key) + 90 * kMiB, *used_after) << freed;
+  }
+}
+
 TEST(AgentHost, WithoutCleanupOptionSignalLeavesPortFile) {
   HostProcess host;
   host.child().kill(SIGTERM);

@@ -23,9 +23,16 @@ std::vector<std::string> argv_for(const std::string& fifo, const std::vector<std
 }
 }  // namespace
 
-HostProcess::HostProcess(const std::vector<std::string>& args)
+namespace {
+Env with_config_dir(Env env, const std::string& dir) {
+  env["GOPS_CONFIG_DIR"] = dir;
+  return env;
+}
+}  // namespace
+
+HostProcess::HostProcess(const std::vector<std::string>& args, const Env& env)
     : fifo_(make_fifo(dir_.path())),
-      child_(Child::spawn(argv_for(fifo_, args), {{"GOPS_CONFIG_DIR", dir_.path() + "/gops"}})) {
+      child_(Child::spawn(argv_for(fifo_, args), with_config_dir(env, dir_.path() + "/gops"))) {
   if (!child_.wait_for_output("port=")) throw std::runtime_error("agent_host did not start");
   eventually([&] { return child_.output().find('\n', child_.output().find("port=")) != std::string::npos; });
   std::string out = child_.output();

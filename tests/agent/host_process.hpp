@@ -14,7 +14,7 @@ std::string agent_host_path();
 
 class HostProcess {
  public:
-  explicit HostProcess(const std::vector<std::string>& args = {});
+  explicit HostProcess(const std::vector<std::string>& args = {}, const Env& env = {});
   // Sends one command line and waits for its "done" line.
   bool command(const std::string& line);
   std::uint16_t port() const { return port_; }
