@@ -2,8 +2,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "proc/connections.hpp"

@@ -60,8 +60,10 @@ Error proc_error(int pid, std::string_view name, int err) {
   // the process gone when its directory is gone too.
   if (err == ESRCH || (err == ENOENT && !pid_exists(pid))) return Error{"no process with PID " + id};
   if (err == EACCES || err == EPERM)
+    // Another user's process, or one protected from this user even when
+    // root (ptrace rules, another user namespace): say both.
     return Error{"permission denied reading /proc/" + id + "/" + std::string(name) + ": PID " + id +
-                 " belongs to another user (run gops as that user or as root)"};
+                 " belongs to another user or is protected (run gops as its user or as root)"};
   return Error{"cannot read /proc/" + id + "/" + std::string(name) + ": " + std::strerror(err)};
 }
 

@@ -47,7 +47,7 @@ Result<StatLine> read_stat(int pid);
 // The target of /proc/PID/exe, with the kernel's " (deleted)" suffix
 // removed. Errors: "no process with PID N"; "PID N has no executable (a
 // kernel thread or a zombie)"; "permission denied reading /proc/N/exe: PID N
-// belongs to another user (...)".
+// belongs to another user or is protected (...)".
 Result<std::string> exe_path(int pid);
 
 // The process name as gopsutil's Name() gives it: the comm, unless it is

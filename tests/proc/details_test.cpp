@@ -150,7 +150,7 @@ TEST(Details, AnotherUsersProcessIsReadableButItsSocketsAreNot) {
   EXPECT_EQ(r.out,
             "stat: proc_probe\n"
             "exe: error: permission denied reading /proc/" + pid + "/exe: PID " + pid +
-            " belongs to another user (run gops as that user or as root)\n"
+            " belongs to another user or is protected (run gops as its user or as root)\n"
             "details: ppid=" + std::to_string(::getpid()) + " connections=0 unreadable=1\n");
   // The same reader as root sees the sockets.
   auto root = test::run({GOPS_PROC_PROBE, "read", pid});

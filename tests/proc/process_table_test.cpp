@@ -160,8 +160,8 @@ TEST(ProcessTable, PidOnesExeIsPermissionDeniedForOthers) {
   auto exe = exe_path(1);
   if (exe.ok()) GTEST_SKIP() << "this user may read PID 1's exe (" << *exe << ")";
   EXPECT_EQ(exe.message(),
-            "permission denied reading /proc/1/exe: PID 1 belongs to another user "
-            "(run gops as that user or as root)");
+            "permission denied reading /proc/1/exe: PID 1 belongs to another user or is protected "
+            "(run gops as its user or as root)");
 }
 
 }  // namespace
