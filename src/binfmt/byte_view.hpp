@@ -43,10 +43,22 @@ T load(const std::uint8_t* p, Endian e) {
   return v;
 }
 
+// Fills a file's buffer on demand (file_image.hpp): the bytes of
+// [offset, offset + length) are in place once ensure() returns true.
+class Loader {
+ public:
+  virtual ~Loader() = default;
+  virtual bool ensure(std::uint64_t offset, std::uint64_t length) const = 0;
+};
+
 class ByteView {
  public:
   ByteView() = default;
   explicit ByteView(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  // A view of a buffer that `loader` fills lazily. Such a root view is read
+  // only through sub()/from()/read() (which load first); the views those
+  // return are plain, fully loaded views.
+  ByteView(std::span<const std::uint8_t> bytes, const Loader* loader) : bytes_(bytes), loader_(loader) {}
 
   std::uint64_t size() const { return bytes_.size(); }
   bool empty() const { return bytes_.empty(); }
@@ -60,12 +72,13 @@ class ByteView {
   std::optional<ByteView> sub(std::uint64_t offset, std::uint64_t length) const {
     auto end = checked_add(offset, length);
     if (!end || *end > size()) return std::nullopt;
+    if (loader_ && !loader_->ensure(offset, length)) return std::nullopt;
     return ByteView(bytes_.subspan(offset, length));
   }
   // From offset to the end (offset == size() gives an empty view).
   std::optional<ByteView> from(std::uint64_t offset) const {
     if (offset > size()) return std::nullopt;
-    return ByteView(bytes_.subspan(offset));
+    return sub(offset, size() - offset);
   }
 
   template <class T>
@@ -89,6 +102,7 @@ class ByteView {
 
  private:
   std::span<const std::uint8_t> bytes_;
+  const Loader* loader_ = nullptr;
 };
 
 // A fixed-size header whose whole extent was checked when it was made, read

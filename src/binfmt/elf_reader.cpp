@@ -43,7 +43,7 @@ std::optional<ByteView> table(ByteView file, std::uint64_t offset, std::uint64_t
 }
 
 // Linear scan of a SYMTAB section for `name`; only the pre-Go 1.13 path uses it.
-std::optional<std::uint64_t> find_elf_symbol(ByteView file, const Layout& L, Endian e, ByteView symtab,
+std::optional<std::uint64_t> find_elf_symbol(const Layout& L, Endian e, ByteView symtab,
                                              std::uint64_t entsize, ByteView strtab, std::string_view name) {
   std::uint64_t count = symtab.size() / entsize;
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -52,7 +52,6 @@ std::optional<std::uint64_t> find_elf_symbol(ByteView file, const Layout& L, End
     auto sym_name = strtab.cstr(sym->u32(L.st_name));
     if (sym_name && *sym_name == name) return sym->word(L.st_value, L.is64);
   }
-  (void)file;
   return std::nullopt;
 }
 
@@ -88,6 +87,8 @@ Result<Image> read_elf(ByteView file) {
     if (shstrndx == kShnXindex) shstrndx = s0->u32(L.sh_link);
     if (phnum == kPnXnum) phnum = s0->u32(L.sh_info);
   }
+
+  if (!model_fits(file, shnum, phnum)) return bad("more headers than the file can hold");
 
   // Program headers: every one maps file bytes to addresses (Go's ReadData
   // walks them all, in order); the first writable, non-executable PT_LOAD is
@@ -142,18 +143,18 @@ Result<Image> read_elf(ByteView file) {
     if (const Section* bi = img.section(".go.buildinfo")) img.data_start = bi->vaddr;
 
     if (symtab_index) {
+      // Located now, read only if a lookup happens (the pre-1.13 path).
       auto sh = Record::at(*shdrs, *symtab_index * shentsize, L.shdr_size, e);
       std::uint64_t link = sh->u32(L.sh_link);
-      std::uint64_t entsize = L.sym_size;
-      auto symtab = file.sub(sh->word(L.sh_offset, L.is64), sh->word(L.sh_size, L.is64));
-      std::optional<ByteView> strtab;
       if (link < shnum) {
         auto lh = Record::at(*shdrs, link * shentsize, L.shdr_size, e);
-        strtab = file.sub(lh->word(L.sh_offset, L.is64), lh->word(L.sh_size, L.is64));
-      }
-      if (symtab && strtab) {
-        img.find_symbol = [file, lp = &L, e, st = *symtab, entsize, str = *strtab](std::string_view name) {
-          return find_elf_symbol(file, *lp, e, st, entsize, str, name);
+        std::uint64_t sym_off = sh->word(L.sh_offset, L.is64), sym_size = sh->word(L.sh_size, L.is64);
+        std::uint64_t str_off = lh->word(L.sh_offset, L.is64), str_size = lh->word(L.sh_size, L.is64);
+        img.find_symbol = [=, lp = &L](std::string_view name) -> std::optional<std::uint64_t> {
+          auto symtab = file.sub(sym_off, sym_size);
+          auto strtab = file.sub(str_off, str_size);
+          if (!symtab || !strtab) return std::nullopt;
+          return find_elf_symbol(*lp, e, *symtab, lp->sym_size, *strtab, name);
         };
       }
     }

@@ -112,8 +112,11 @@ Result<RawGoInfo> read_build_info_blob(const Image& img) {
 Result<RawGoInfo> read_raw_go_info(const Image& img) {
   auto blob = read_build_info_blob(img);
   if (blob.ok()) return blob;
-  // Before Go 1.13: runtime.buildVersion is a Go string (header) in the data.
-  if (img.find_symbol) {
+  // Before Go 1.13: runtime.buildVersion is a Go string (header) in the
+  // data. Only binaries with Go sections are worth the symbol-table scan
+  // (every Go toolchain since 1.2 writes .gopclntab), which keeps it off the
+  // process list's path for C and C++ programs.
+  if (img.has_go_sections && img.find_symbol) {
     if (auto addr = img.find_symbol("runtime.buildVersion")) {
       std::string_view v = read_go_string(img, *addr, img.ptr_size, img.endian);
       if (!v.empty()) return RawGoInfo{v, {}};

@@ -4,7 +4,7 @@
 
 #include "binfmt/go_buildinfo.hpp"
 #include "binfmt/image.hpp"
-#include "binfmt/mapped_file.hpp"
+#include "binfmt/file_image.hpp"
 #include "binfmt/module_info.hpp"
 #include "binfmt/toolchain.hpp"
 
@@ -16,8 +16,7 @@ Result<GoInfo> go_info_of(const Image& image) {
   if (!raw) return raw.error();
   // Go's buildinfo.Read rejects module text that does not parse; so do we,
   // so that a binary reads as Go exactly when `go version -m` reads it.
-  auto parsed = parse_build_info(raw->module);
-  if (!parsed) return parsed.error();
+  if (auto checked = check_build_info(raw->module); !checked) return checked.error();
   return GoInfo{std::string(raw->version), std::string(raw->module)};
 }
 
@@ -30,9 +29,11 @@ Result<GoInfo> read_go_info(std::span<const std::uint8_t> bytes) {
 }
 
 Result<GoInfo> read_go_info_file(const std::string& path) {
-  auto file = MappedFile::open(path);
+  auto file = FileImage::open(path);
   if (!file) return file.error();
-  return read_go_info(file->bytes());
+  auto image = read_image((*file)->view());
+  if (!image) return image.error();
+  return go_info_of(*image);
 }
 
 std::string format_version_m(std::string_view path, const GoInfo& info) {
@@ -52,10 +53,10 @@ std::string format_version_m(std::string_view path, const GoInfo& info) {
 }
 
 Result<ExecutableInfo> inspect_executable(const std::string& path, bool want_toolchain) {
-  auto file = MappedFile::open(path);
+  auto file = FileImage::open(path);
   if (!file) return file.error();
   ExecutableInfo info;
-  auto image = read_image(ByteView(file->bytes()));
+  auto image = read_image((*file)->view());
   if (!image) return info;  // not a format we read: neither Go nor a known toolchain
   if (auto go = go_info_of(*image)) {
     info.go = std::move(*go);

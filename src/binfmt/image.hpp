@@ -71,6 +71,16 @@ struct Image {
   std::optional<ByteView> read_at(std::uint64_t addr, std::uint64_t size) const;
 };
 
+// Whether a model of this many sections and segments stays within the
+// size of the file it describes: a header claiming more entries than the
+// file can hold makes the reader fail instead of allocating for them.
+inline bool model_fits(ByteView file, std::uint64_t sections, std::uint64_t segments) {
+  auto a = checked_mul(sections, sizeof(Section));
+  auto b = checked_mul(segments, sizeof(Segment));
+  auto total = a && b ? checked_add(*a, *b) : std::nullopt;
+  return total && *total <= file.size();
+}
+
 // The three readers. Each fails with a one-line message on malformed input.
 Result<Image> read_elf(ByteView file);
 Result<Image> read_macho(ByteView file);  // thin or universal (fat): first arch that reads

@@ -28,6 +28,8 @@ constexpr Layout kMachO64{true, 32, 72, 8, 24, 40, 48, 56, 60, 64, 80, 0, 32, 40
 
 Error bad(std::string_view what) { return Error{"malformed Mach-O file: " + std::string(what)}; }
 
+std::uint64_t nsects_of(const Record& seg, const Layout* L) { return seg.u32(L->seg_nsects); }
+
 bool is_zerofill(std::uint32_t flags) {
   std::uint32_t type = flags & kSectionTypeMask;
   return type == kZerofill || type == kGbZerofill || type == kThreadLocalZerofill;
@@ -87,6 +89,8 @@ Result<Image> read_thin(ByteView file) {
       std::uint64_t vmaddr = seg->word(L->seg_vmaddr, L->is64), filesz = seg->word(L->seg_filesize, L->is64);
       std::uint32_t initprot = seg->u32(L->seg_initprot), maxprot = seg->u32(L->seg_maxprot);
       // __PAGEZERO maps no file bytes; Go skips it when resolving addresses.
+      if (!model_fits(file, img.sections.size() + nsects_of(*seg, L), img.segments.size() + 1))
+        return bad("more headers than the file can hold");
       if (segname != "__PAGEZERO") img.segments.push_back({vmaddr, seg->word(L->seg_fileoff, L->is64), filesz});
       if (!first_rw_segment && vmaddr != 0 && filesz != 0 && initprot == kVmProtRw && maxprot == kVmProtRw)
         first_rw_segment = vmaddr;
@@ -110,11 +114,13 @@ Result<Image> read_thin(ByteView file) {
       if (!st) return bad("symtab command too small");
       std::uint64_t nsyms = st->u32(12);
       auto bytes = checked_mul(nsyms, L->nlist_size);
-      auto symbols = bytes ? file.sub(st->u32(8), *bytes) : std::nullopt;
-      auto strings = file.sub(st->u32(16), st->u32(20));
-      if (symbols && strings) {
-        img.find_symbol = [L, e, sy = *symbols, nsyms, str = *strings](std::string_view name) {
-          return find_macho_symbol(L, e, sy, nsyms, str, name);
+      std::uint64_t sym_off = st->u32(8), str_off = st->u32(16), str_size = st->u32(20);
+      if (bytes) {  // located now, read only if a lookup happens
+        img.find_symbol = [=, sym_size = *bytes](std::string_view name) -> std::optional<std::uint64_t> {
+          auto symbols = file.sub(sym_off, sym_size);
+          auto strings = file.sub(str_off, str_size);
+          if (!symbols || !strings) return std::nullopt;
+          return find_macho_symbol(L, e, *symbols, nsyms, *strings, name);
         };
       }
     }

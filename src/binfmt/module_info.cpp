@@ -7,12 +7,15 @@
 namespace gops::binfmt {
 namespace {
 
-std::vector<std::string_view> split_tabs(std::string_view s) {
-  std::vector<std::string_view> out;
+// Splits a line at tabs into up to 3 columns; returns the column count (which
+// may be more than 3, for the error message) without allocating.
+std::size_t columns(std::string_view s, std::string_view (&out)[3]) {
+  std::size_t n = 0;
   for (;;) {
     auto tab = s.find('\t');
-    out.push_back(s.substr(0, tab));
-    if (tab == std::string_view::npos) return out;
+    if (n < 3) out[n] = s.substr(0, tab);
+    ++n;
+    if (tab == std::string_view::npos) return n;
     s.remove_prefix(tab + 1);
   }
 }
@@ -39,11 +42,12 @@ std::string quote_char(char c) {
   return "'" + q.substr(1, q.size() - 2) + "'";
 }
 
-Result<ModuleVersion> module_line(std::string_view rest) {
-  auto elem = split_tabs(rest);
-  if (elem.size() != 2 && elem.size() != 3)
-    return Error{fmt::format("expected 2 or 3 columns; got {}", elem.size())};
-  return ModuleVersion{std::string(elem[0]), std::string(elem[1]), elem.size() == 3 ? std::string(elem[2]) : ""};
+Result<ModuleVersion> module_line(std::string_view rest, bool keep) {
+  std::string_view elem[3];
+  std::size_t n = columns(rest, elem);
+  if (n != 2 && n != 3) return Error{fmt::format("expected 2 or 3 columns; got {}", n)};
+  if (!keep) return ModuleVersion{};
+  return ModuleVersion{std::string(elem[0]), std::string(elem[1]), n == 3 ? std::string(elem[2]) : ""};
 }
 
 Result<BuildSetting> build_line(std::string_view kv) {
@@ -93,53 +97,56 @@ void format_module(std::string* out, std::string_view word, const ModuleVersion&
   *out += '\n';
 }
 
-}  // namespace
-
-Result<BuildInfo> parse_build_info(std::string_view data) {
-  BuildInfo bi;
-  Module* last = nullptr;  // the module an "=>" line may replace
-  std::size_t last_dep = 0;
-  bool last_is_dep = false;
+// Go's ParseBuildInfo. With out == nullptr it only checks, keeping nothing,
+// so that checking a hostile module text costs no memory beyond one line.
+Status parse(std::string_view data, BuildInfo* out) {
+  enum class Last { kNone, kMain, kDep } last = Last::kNone;  // what an "=>" line replaces
   int line_num = 1;
-  auto fail = [&](const Error& e) { return Error{fmt::format("could not parse Go build info: line {}: {}", line_num, e.message)}; };
+  auto fail = [&](const Error& e) {
+    return Error{fmt::format("could not parse Go build info: line {}: {}", line_num, e.message)};
+  };
   // Go's loop: a last line without a newline is ignored, as are unknown lines.
   for (auto nl = data.find('\n'); nl != std::string_view::npos; nl = data.find('\n')) {
     std::string_view line = data.substr(0, nl);
     data.remove_prefix(nl + 1);
     if (line.starts_with("path\t")) {
-      bi.path = std::string(line.substr(5));
-    } else if (line.starts_with("mod\t")) {
-      auto m = module_line(line.substr(4));
+      if (out) out->path = std::string(line.substr(5));
+    } else if (line.starts_with("mod\t") || line.starts_with("dep\t")) {
+      auto m = module_line(line.substr(4), out != nullptr);
       if (!m) return fail(m.error());
-      bi.main = Module{*m, std::nullopt};
-      last = &bi.main;
-      last_is_dep = false;
-    } else if (line.starts_with("dep\t")) {
-      bi.deps.push_back({});
-      auto m = module_line(line.substr(4));
-      if (!m) return fail(m.error());
-      bi.deps.back() = Module{*m, std::nullopt};
-      last_dep = bi.deps.size() - 1;
-      last_is_dep = true;
-      last = nullptr;
+      bool dep = line[0] == 'd';
+      if (out && dep) out->deps.push_back(Module{std::move(*m), std::nullopt});
+      if (out && !dep) out->main = Module{std::move(*m), std::nullopt};
+      last = dep ? Last::kDep : Last::kMain;
     } else if (line.starts_with("=>\t")) {
-      auto elem = split_tabs(line.substr(3));
-      if (elem.size() != 3)
-        return fail(Error{fmt::format("expected 3 columns for replacement; got {}", elem.size())});
-      Module* target = last_is_dep ? &bi.deps[last_dep] : last;
-      if (target == nullptr) return fail(Error{"replacement with no module on previous line"});
-      target->replace = ModuleVersion{std::string(elem[0]), std::string(elem[1]), std::string(elem[2])};
-      last = nullptr;
-      last_is_dep = false;
+      std::string_view elem[3];
+      std::size_t n = columns(line.substr(3), elem);
+      if (n != 3) return fail(Error{fmt::format("expected 3 columns for replacement; got {}", n)});
+      if (last == Last::kNone) return fail(Error{"replacement with no module on previous line"});
+      if (out) {
+        Module& target = last == Last::kDep ? out->deps.back() : out->main;
+        target.replace = ModuleVersion{std::string(elem[0]), std::string(elem[1]), std::string(elem[2])};
+      }
+      last = Last::kNone;
     } else if (line.starts_with("build\t")) {
       auto s = build_line(line.substr(6));
       if (!s) return fail(s.error());
-      bi.settings.push_back(std::move(*s));
+      if (out) out->settings.push_back(std::move(*s));
     }
     ++line_num;
   }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<BuildInfo> parse_build_info(std::string_view text) {
+  BuildInfo bi;
+  if (auto st = parse(text, &bi); !st) return st.error();
   return bi;
 }
+
+Status check_build_info(std::string_view text) { return parse(text, nullptr); }
 
 std::string format_build_info(const BuildInfo& bi) {
   std::string out;

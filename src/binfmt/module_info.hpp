@@ -38,6 +38,10 @@ struct BuildInfo {
 // Errors read as Go's: "could not parse Go build info: line N: ...".
 Result<BuildInfo> parse_build_info(std::string_view text);
 
+// The same check, keeping nothing (for reading binaries, where the module
+// text is only checked and must not cost memory beyond its own size).
+Status check_build_info(std::string_view text);
+
 // BuildInfo.String() without the "go" line: the lines `go version -m`
 // prints (each ends in a newline; the tab indent is added by the caller).
 std::string format_build_info(const BuildInfo& info);

@@ -74,8 +74,9 @@ Result<Image> read_pe(ByteView file) {
   auto table_bytes = checked_mul(nsections, kSectionHeaderSize);
   auto table = table_bytes ? file.sub(opt_off + opt_size, *table_bytes) : std::nullopt;
   if (!table) return bad("section table outside the file");
-  std::vector<std::uint64_t> rvas;
-  rvas.reserve(nsections);
+  if (!model_fits(file, nsections, nsections)) return bad("more sections than the file can hold");
+  img.sections.reserve(nsections);
+  img.segments.reserve(nsections);
   for (std::uint64_t i = 0; i < nsections; ++i) {
     auto sh = Record::at(*table, i * kSectionHeaderSize, kSectionHeaderSize, Endian::kLittle);
     std::uint64_t rva = sh->u32(12), raw_size = sh->u32(16), raw_off = sh->u32(20);
@@ -88,7 +89,6 @@ Result<Image> read_pe(ByteView file) {
     s.writable = (chars & kScnMemWrite) != 0;
     img.sections.push_back(s);
     img.segments.push_back({s.vaddr, raw_off, raw_size});
-    rvas.push_back(rva);
     // Go's rule: the first section with an address and bytes that is exactly
     // initialized, readable, writable data (alignment bits aside).
     const std::uint32_t want = kScnInitializedData | kScnMemRead | kScnMemWrite;
@@ -97,7 +97,7 @@ Result<Image> read_pe(ByteView file) {
   }
 
   if (symbols && strings) {
-    img.find_symbol = [sy = *symbols, str = *strings, nsymbols, image_base, rvas](std::string_view name)
+    img.find_symbol = [sy = *symbols, str = *strings, nsymbols, image_base, tab = *table, nsections](std::string_view name)
         -> std::optional<std::uint64_t> {
       for (std::uint64_t i = 0; i < nsymbols; i += 1 + sy.u8(i * kSymbolSize + 17).value_or(0)) {
         auto rec = Record::at(sy, i * kSymbolSize, kSymbolSize, Endian::kLittle);
@@ -105,8 +105,9 @@ Result<Image> read_pe(ByteView file) {
         std::string_view sym_name = rec->u32(0) == 0 ? str.cstr(rec->u32(4)).value_or("") : rec->fixed_string(0, 8);
         if (sym_name != name) continue;
         std::uint16_t section = rec->u16(12);
-        if (section == 0 || section > rvas.size()) return std::nullopt;
-        return image_base + rvas[section - 1] + rec->u32(8);
+        if (section == 0 || section > nsections) return std::nullopt;
+        auto sh = Record::at(tab, (section - 1ull) * kSectionHeaderSize, kSectionHeaderSize, Endian::kLittle);
+        return image_base + sh->u32(12) + rec->u32(8);
       }
       return std::nullopt;
     };
