@@ -78,8 +78,8 @@ std::string display_name(int pid, std::string_view comm) {
     whole = std::move(*all);
     args = whole;
   }
+  if (args.empty()) return std::string(comm);  // a zombie or a kernel thread
   std::string_view argv0 = args.substr(0, args.find('\0'));
-  if (args.empty()) return std::string(comm);
   std::string_view base = go_base(argv0);
   return std::string(base.starts_with(comm) ? base : comm);
 }
