@@ -7,6 +7,7 @@
 #include <gops/agent.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -129,7 +130,12 @@ int main(int argc, char** argv) {
   }
   std::string line;
   char c;
-  while (::read(fifo, &c, 1) == 1) {
+  for (;;) {
+    // Wake now and then: ThreadSanitizer delivers signals (ours and the
+    // cleanup ones) only when a thread comes back from a blocking call.
+    pollfd p{fifo, POLLIN, 0};
+    if (::poll(&p, 1, 100) == 0) continue;
+    if (::read(fifo, &c, 1) != 1) break;
     if (c != '\n') {
       line += c;
       continue;
