@@ -134,6 +134,7 @@ int pprof(const AgentArgs& a, bool cpu) {
   if (!c) return fail(c.message());
   Millis length = a.seconds > 0 ? to_millis(a.seconds) : client::kGoCpuProfileLength;
   if (cpu) {
+    if (auto s = c->check_length(protocol::Command::kCpuProfile, length); !s) return fail(s.message());
     std::printf("Profiling CPU now, will take %s secs...\n",
                 a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "30");
     std::fflush(stdout);
@@ -160,6 +161,7 @@ int trace(const AgentArgs& a) {
   auto c = connect_to(a);
   if (!c) return fail(c.message());
   Millis length = a.seconds > 0 ? to_millis(a.seconds) : client::kGoTraceLength;
+  if (auto s = c->check_length(protocol::Command::kTrace, length); !s) return fail(s.message());
   std::printf("Tracing now, will take %s secs...\n", a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "5");
   std::fflush(stdout);
   auto file = fetch_to_file(a.output, "trace", "nothing has traced",

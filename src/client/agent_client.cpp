@@ -91,38 +91,60 @@ Result<std::uint64_t> AgentClient::binary(const Sink& sink) const {
 }
 
 Result<std::uint64_t> AgentClient::cpu_profile(const Sink& sink, Millis length) const {
-  return timed_command(Command::kCpuProfile, Command::kCpuProfileFor, kGoCpuProfileLength, length, sink);
+  return timed_command(Command::kCpuProfile, length, sink);
 }
 
 Result<std::uint64_t> AgentClient::trace(const Sink& sink, Millis length) const {
-  return timed_command(Command::kTrace, Command::kTraceFor, kGoTraceLength, length, sink);
+  return timed_command(Command::kTrace, length, sink);
 }
 
-Result<std::uint64_t> AgentClient::timed_command(Command fixed, Command extension, Millis fixed_length,
-                                                 Millis length, const Sink& sink) const {
-  Timeouts t = timeouts_;
-  t.work = length;
-  if (length == fixed_length) return exchange(endpoints_, request(fixed), t, sink);
+namespace {
 
+struct TimedCommand {
+  Command extension;
+  Millis fixed_length;
+};
+
+TimedCommand timed(Command fixed) {
+  if (fixed == Command::kTrace) return {Command::kTraceFor, kGoTraceLength};
+  return {Command::kCpuProfileFor, kGoCpuProfileLength};
+}
+
+}  // namespace
+
+Status AgentClient::check_length(Command fixed, Millis length) const {
+  auto [extension, fixed_length] = timed(fixed);
+  if (length == fixed_length) return Ok{};
   auto description = describe();
   if (!description) return description.error();
-  if (!*description || !(*description)->supports(extension)) {
-    auto secs = std::to_string(fixed_length.count() / 1000);
-    return Error{"the agent at " + address() + " runs " + std::string(protocol::command_name(fixed)) +
-                 " for a fixed " + secs + " s (it does not offer other lengths): drop --seconds or use --seconds " +
-                 secs};
-  }
+  if (*description && (*description)->supports(extension)) return Ok{};
+  auto secs = std::to_string(fixed_length.count() / 1000);
+  return Error{"the agent at " + address() + " runs " + std::string(protocol::command_name(fixed)) + " for a fixed " +
+               secs + " s (it does not offer other lengths): drop --seconds or use --seconds " + secs};
+}
+
+Result<std::uint64_t> AgentClient::timed_command(Command fixed, Millis length, const Sink& sink) const {
+  Timeouts t = timeouts_;
+  t.work = length;
+  auto [extension, fixed_length] = timed(fixed);
+  if (length == fixed_length) return exchange(endpoints_, request(fixed), t, sink);
+  if (auto s = check_length(fixed, length); !s) return s.error();
   auto ms = protocol::put_uvarint(static_cast<std::uint64_t>(length.count()));
   return exchange(endpoints_, request(extension, ms.view()), t, sink);
 }
 
 Result<std::optional<AgentDescription>> AgentClient::describe() const {
+  if (description_) return *description_;
   auto reply = exchange_text(endpoints_, request(Command::kDescribe), timeouts_, 1u << 20);
   if (!reply) return reply.error();
-  if (reply->empty()) return std::optional<AgentDescription>{};
-  auto d = parse_description(*reply);
-  if (!d) return d.error();
-  return std::optional<AgentDescription>{std::move(*d)};
+  Result<std::optional<AgentDescription>> answer = std::optional<AgentDescription>{};
+  if (!reply->empty()) {
+    auto d = parse_description(*reply);
+    answer = d ? Result<std::optional<AgentDescription>>(std::optional<AgentDescription>{std::move(*d)})
+               : Result<std::optional<AgentDescription>>(d.error());
+  }
+  description_ = answer;
+  return answer;
 }
 
 }  // namespace gops::client

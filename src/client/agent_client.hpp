@@ -56,18 +56,24 @@ class AgentClient {
   Result<std::uint64_t> cpu_profile(const Sink& sink, Millis length = kGoCpuProfileLength) const;
   Result<std::uint64_t> trace(const Sink& sink, Millis length = kGoTraceLength) const;
 
-  // nullopt when the peer closes without a reply (a Go agent).
+  // nullopt when the peer closes without a reply (a Go agent). Asked once
+  // per client; later calls return the first answer.
   Result<std::optional<AgentDescription>> describe() const;
+
+  // Whether cpu_profile() / trace() can run for `length` on this agent (the
+  // Go agent's fixed length always can); the error says why not. Lets the
+  // caller refuse before it announces a 30 s wait.
+  Status check_length(protocol::Command fixed, Millis length) const;
 
   const std::string& address() const { return endpoints_.front().display; }
 
  private:
   Result<std::string> text_command(protocol::Command c, std::span<const std::uint8_t> params = {}) const;
-  Result<std::uint64_t> timed_command(protocol::Command fixed, protocol::Command extension,
-                                      Millis fixed_length, Millis length, const Sink& sink) const;
+  Result<std::uint64_t> timed_command(protocol::Command fixed, Millis length, const Sink& sink) const;
 
   std::vector<Endpoint> endpoints_;
   Timeouts timeouts_;
+  mutable std::optional<Result<std::optional<AgentDescription>>> description_;
 };
 
 }  // namespace gops::client

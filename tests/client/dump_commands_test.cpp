@@ -121,6 +121,7 @@ TEST_F(DumpCommands, SecondsOtherThanTheGoLengthIsRefusedByAGoAgent) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("runs pprof-cpu for a fixed 30 s"));
   EXPECT_THAT(r.err, HasSubstr("drop --seconds or use --seconds 30"));
+  EXPECT_EQ(r.out, "");  // refused before announcing the wait
   EXPECT_FALSE(fs::exists(file));
   r = gops({"trace", peer_.pid_text(), "--seconds", "1", "-o", file}, env());
   EXPECT_EQ(r.exit_code, 1);
