@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine, then builds and runs the whole test
-# suite in each preset given (default: release and asan).
+# suite in each preset given (default: release and asan), then runs each
+# fuzzer briefly. Exits non-zero on the first failure.
+#
+#   scripts/run-tests.sh                 # release + asan + fuzz
+#   scripts/run-tests.sh release         # one preset, no fuzzing
+#   GOPS_FUZZ_SECONDS=0 scripts/run-tests.sh   # skip the fuzz run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Real Go binaries of other Go versions and platforms (npm), sha256-checked
+# and cached: the binfmt tests read them.
+scripts/fetch-go-corpus.sh
+
 presets=("$@")
-((${#presets[@]})) || presets=(release asan)
+fuzz_seconds=${GOPS_FUZZ_SECONDS:-}
+if ((${#presets[@]} == 0)); then
+  presets=(release asan)
+  fuzz_seconds=${fuzz_seconds:-15}
+fi
 for preset in "${presets[@]}"; do
   echo "=== preset $preset ==="
   cmake --preset "$preset"
-  cmake --build --preset "$preset"
+  cmake --build --preset "$preset" -j2
   ctest --preset "$preset" -j2
 done
+if [[ -n "$fuzz_seconds" && "$fuzz_seconds" != 0 ]]; then
+  echo "=== fuzz (${fuzz_seconds}s per target) ==="
+  scripts/run-fuzz.sh "$fuzz_seconds"
+fi
