@@ -178,8 +178,8 @@ std::vector<UnixSocket> parse_unix_table(std::string_view text) {
     auto f = fields(line);
     if (f.size() < 7) return;
     UnixSocket s;
-    if (!parse_dec(f[6], s.inode)) return;
-    if (f.size() >= 8) s.path = std::string(f[7]);
+    if (!parse_dec(f[4], s.type) || !parse_dec(f[6], s.inode)) return;
+    if (f.size() == 8) s.path = std::string(f[7]);
     out.push_back(std::move(s));
   });
   return out;

@@ -50,7 +50,11 @@ inline constexpr std::uint8_t kTcpListen = 0x0A;
 // One row of /proc/net/unix.
 struct UnixSocket {
   std::uint64_t inode = 0;
-  std::string path;  // empty for unnamed sockets; '@' first for abstract ones
+  std::uint32_t type = 0;  // SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5
+  // Empty for unnamed sockets; '@' first for abstract ones. A path with a
+  // space splits the row into more fields; like gopsutil (and so the Go
+  // gops), such a row reads as having no path.
+  std::string path;
 };
 
 // `proc_dir` is "/proc/self", "/proc/net"'s owner "/proc/PID" (its network

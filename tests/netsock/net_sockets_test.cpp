@@ -47,16 +47,29 @@ TEST(NetSockets, FormatsIpv6AsGoDoes) {
   EXPECT_FALSE(rows[2].local.is_loopback());
 }
 
-TEST(NetSockets, ParsesUnixRows) {
-  const char* unix_table =
+TEST(NetSockets, ParsesUnixRowsAsGopsutil) {
+  const char* table =
       "Num       RefCount Protocol Flags    Type St Inode Path\n"
       "0000000000000000: 00000002 00000000 00010000 0001 01 777 /run/x.sock\n"
-      "0000000000000000: 00000002 00000000 00000000 0001 03 778\n";
-  auto rows = parse_unix_table(unix_table);
-  ASSERT_EQ(rows.size(), 2u);
+      "0000000000000000: 00000002 00000000 00000000 0002 03 778\n"
+      "0000000000000000: 00000002 00000000 00000000 0005 03 779 /tmp/with space.sock\n"
+      "0000000000000000: 00000002 00000000 00000000 0001 01 780 @abstract\n"
+      "0000000000000000: 00000002 00000000 00000000 00x1 01 781 /bad/type\n"
+      "0000000000000000: 00000002 00000000 00000000 0001 01\n"
+      "0000000000000000: 00000002 00000000 00000000 0001 01 99999999999999999999999 /too/big\n"
+      "\n";
+  auto rows = parse_unix_table(table);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].inode, 777u);
+  EXPECT_EQ(rows[0].type, 1u);
   EXPECT_EQ(rows[0].path, "/run/x.sock");
-  EXPECT_EQ(rows[1].inode, 778u);
+  EXPECT_EQ(rows[1].type, 2u);
   EXPECT_EQ(rows[1].path, "");
+  EXPECT_EQ(rows[2].type, 5u);
+  EXPECT_EQ(rows[2].path, "");  // 9 fields: gopsutil reads no path
+  EXPECT_EQ(rows[3].path, "@abstract");
+  EXPECT_TRUE(parse_unix_table("").empty());
+  EXPECT_TRUE(parse_unix_table("header only").empty());
 }
 
 // A real listening socket of this process shows in the table and in its fds.

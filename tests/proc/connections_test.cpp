@@ -57,30 +57,5 @@ TEST(Connections, AnotherProcesssSockets) {
   EXPECT_EQ(d->connections, want);
 }
 
-TEST(Connections, ParsesUnixRowsAsGopsutil) {
-  const char* table =
-      "Num       RefCount Protocol Flags    Type St Inode Path\n"
-      "0000000000000000: 00000002 00000000 00010000 0001 01 777 /run/x.sock\n"
-      "0000000000000000: 00000002 00000000 00000000 0002 03 778\n"
-      "0000000000000000: 00000002 00000000 00000000 0005 03 779 /tmp/with space.sock\n"
-      "0000000000000000: 00000002 00000000 00000000 0001 01 780 @abstract\n"
-      "0000000000000000: 00000002 00000000 00000000 00x1 01 781 /bad/type\n"
-      "0000000000000000: 00000002 00000000 00000000 0001 01\n"
-      "0000000000000000: 00000002 00000000 00000000 0001 01 99999999999999999999999 /too/big\n"
-      "\n";
-  auto rows = detail::parse_unix_rows(table);
-  ASSERT_EQ(rows.size(), 4u);
-  EXPECT_EQ(rows[0].inode, 777u);
-  EXPECT_EQ(rows[0].type, 1u);
-  EXPECT_EQ(rows[0].path, "/run/x.sock");
-  EXPECT_EQ(rows[1].type, 2u);
-  EXPECT_EQ(rows[1].path, "");
-  EXPECT_EQ(rows[2].type, 5u);
-  EXPECT_EQ(rows[2].path, "");  // 9 fields: gopsutil reads no path
-  EXPECT_EQ(rows[3].path, "@abstract");
-  EXPECT_TRUE(detail::parse_unix_rows("").empty());
-  EXPECT_TRUE(detail::parse_unix_rows("header only").empty());
-}
-
 }  // namespace
 }  // namespace gops::proc
