@@ -15,6 +15,14 @@
 #include <new>
 #include <thread>
 
+#if defined(__SANITIZE_THREAD__)
+#define GOPS_AGENT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GOPS_AGENT_TSAN 1
+#endif
+#endif
+
 namespace gops::agent {
 namespace {
 
@@ -60,8 +68,19 @@ extern "C" void on_capture_signal(int, siginfo_t* info, void* context) {
       slot->state.compare_exchange_strong(expected, word(generation, kWriting), std::memory_order_acq_rel)) {
     unw_cursor_t cursor;
     int depth = 0;
+#ifdef GOPS_AGENT_TSAN
+    // ThreadSanitizer runs handlers later, at a safe point, with the context
+    // saved when the signal arrived: that stack is gone. Unwind from here.
+    (void)context;
+    unw_context_t here;
+    unw_getcontext(&here);
+    int init = unw_init_local(&cursor, &here);
+    if (init == 0) unw_step(&cursor);  // this handler's own frame
+#else
     // Start at the interrupted instruction, not in this handler.
-    if (unw_init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME) == 0) {
+    int init = unw_init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME);
+#endif
+    if (init == 0) {
       do {
         unw_word_t ip = 0;
         if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
