@@ -1,9 +1,12 @@
 #include "agent/thread_list.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "agent/proc_self.hpp"
 
@@ -12,6 +15,20 @@ namespace {
 
 std::string task_file(pid_t tid, const char* name) {
   return "/proc/self/task/" + std::to_string(tid) + "/" + name;
+}
+
+// Reads TID/stat relative to the open task dir: no path walk from / for
+// each of possibly thousands of threads.
+std::size_t read_stat_at(int task_dir, std::string_view tid, char* buf, std::size_t size) {
+  char rel[32];
+  if (tid.size() > 20) return 0;
+  std::memcpy(rel, tid.data(), tid.size());
+  std::memcpy(rel + tid.size(), "/stat", 6);
+  int fd = ::openat(task_dir, rel, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = ::read(fd, buf, size);
+  ::close(fd);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 }  // namespace
@@ -28,11 +45,12 @@ std::vector<ThreadInfo> list_threads() {
     ThreadInfo t;
     t.tid = tid;
     // "TID (comm) S ...": comm may hold spaces and ')'; the state follows the last ')'.
-    std::string stat = read_proc_file(task_file(tid, "stat"), 1024);
+    char buf[512];  // comm is at most 16 bytes: name and state are well inside
+    std::string_view stat(buf, read_stat_at(::dirfd(dir), name, buf, sizeof buf));
     auto open = stat.find('(');
     auto close = stat.rfind(')');
-    if (open != std::string::npos && close != std::string::npos && close > open) {
-      t.name = stat.substr(open + 1, close - open - 1);
+    if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+      t.name = std::string(stat.substr(open + 1, close - open - 1));
       if (close + 2 < stat.size()) t.state = stat[close + 2];
     }
     out.push_back(std::move(t));
