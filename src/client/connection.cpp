@@ -38,7 +38,8 @@ std::string seconds_text(Millis d) {
 // Waits for `events` on fd; 0 on readiness, ETIMEDOUT, or an errno.
 int wait_for(int fd, short events, Clock::time_point deadline) {
   for (;;) {
-    auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
+    // Rounded up: poll() returning a moment early would read as a timeout.
+    auto left = std::chrono::ceil<Millis>(deadline - Clock::now()).count();
     if (left < 0) left = 0;
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, static_cast<int>(left > 1 << 30 ? 1 << 30 : left));

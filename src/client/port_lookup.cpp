@@ -44,17 +44,26 @@ FileRead read_small_file(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// The dir the target's own agent would use, from its environment; nullopt
+// when /proc/PID/environ is not ours to read or names no dir.
+std::optional<std::string> target_dir(int pid) {
+  auto env = process_environment(pid);
+  if (!env) return std::nullopt;
+  auto dir = protocol::config_dir(*env);
+  if (!dir) return std::nullopt;
+  // A relative dir is relative to the target's working directory.
+  if (!dir->empty() && dir->front() != '/') return "/proc/" + std::to_string(pid) + "/cwd/" + *dir;
+  return *dir;
+}
+
+}  // namespace
+
 std::vector<std::string> candidate_dirs(int pid, const protocol::EnvLookup& own_env) {
   std::vector<std::string> dirs;
   if (auto own = protocol::config_dir(own_env)) dirs.push_back(*own);
-  if (auto env = process_environment(pid)) {
-    if (auto theirs = protocol::config_dir(*env)) {
-      std::string dir = *theirs;
-      // A relative dir is relative to the target's working directory.
-      if (!dir.empty() && dir.front() != '/') dir = "/proc/" + std::to_string(pid) + "/cwd/" + dir;
-      if (dirs.empty() || dirs.front() != dir) dirs.push_back(dir);
-    }
-  }
+  if (auto theirs = target_dir(pid); theirs && (dirs.empty() || dirs.front() != *theirs)) dirs.push_back(*theirs);
   return dirs;
 }
 
@@ -62,34 +71,40 @@ Result<LocalAgent> find_local_agent(int pid, const protocol::EnvLookup& own_env)
   const std::string prefix = "couldn't get port for PID " + std::to_string(pid) + ": ";
   std::optional<Error> missing;  // the first dir's "no such file", as Go reports it
   std::optional<Error> problem;  // the first port file that exists but fails
-  for (const std::string& dir : candidate_dirs(pid, own_env)) {
+
+  auto try_dir = [&](const std::string& dir) -> std::optional<LocalAgent> {
     std::string path = protocol::port_file_path(dir, pid);
     FileRead f = read_small_file(path);
     if (f.error != 0) {
       Error e{prefix + "open " + path + ": " + errno_text(f.error)};
-      if (f.error == ENOENT || f.error == ENOTDIR) {
-        if (!missing) missing = e;
-      } else if (!problem) {
-        problem = e;
-      }
-      continue;
+      bool absent = f.error == ENOENT || f.error == ENOTDIR;
+      if (absent && !missing) missing = e;
+      if (!absent && !problem) problem = e;
+      return std::nullopt;
     }
     auto port = protocol::parse_port(f.contents);
     if (!port) {
       if (!problem) problem = Error{prefix + path + ": " + port.message()};
-      continue;
+      return std::nullopt;
     }
     auto endpoint = check_listener(pid, *port, path);
     if (!endpoint) {
       if (!problem) problem = endpoint.error();
-      continue;
+      return std::nullopt;
     }
     return LocalAgent{*endpoint, path};
-  }
+  };
+
+  // Our own dir first; the target's environment is read only if that fails.
+  auto own = protocol::config_dir(own_env);
+  if (own)
+    if (auto agent = try_dir(*own)) return *agent;
+  if (auto theirs = target_dir(pid); theirs && (!own || *own != *theirs))
+    if (auto agent = try_dir(*theirs)) return *agent;
+
   if (problem) return *problem;
   if (missing) return *missing;
-  auto own = protocol::config_dir(own_env);
-  return Error{prefix + (own ? "no config dir to look in" : own.message())};
+  return Error{prefix + own.message()};
 }
 
 }  // namespace gops::client
