@@ -7,12 +7,11 @@
 
 #include <string_view>
 
+#include "binfmt/go_info.hpp"
 #include "binfmt/image.hpp"
 #include "common/result.hpp"
 
 namespace gops::binfmt {
-
-inline constexpr std::string_view kNotGoExecutable = "not a Go executable";
 
 struct RawGoInfo {
   std::string_view version;  // views into the image

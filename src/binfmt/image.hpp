@@ -8,7 +8,7 @@
 // handled the same way everywhere, and the process list needs only the
 // headers, not a full libelf descriptor per executable.
 //
-// Names and views point into the mapped file: an Image lives no longer than
+// Names and views point into the file's bytes: an Image lives no longer than
 // the bytes it was read from.
 #pragma once
 
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "binfmt/byte_view.hpp"
+#include "binfmt/go_info.hpp"
 #include "common/result.hpp"
 
 namespace gops::binfmt {
@@ -89,6 +90,5 @@ Result<Image> read_pe(ByteView file);
 // Picks the reader by the magic number. "unrecognized file format" otherwise.
 Result<Image> read_image(ByteView file);
 
-inline constexpr std::string_view kUnrecognizedFormat = "unrecognized file format";
 
 }  // namespace gops::binfmt
