@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "client/tcp_listeners.hpp"
 #include "netsock/net_sockets.hpp"
 
 namespace gops::client {
@@ -47,19 +48,16 @@ Result<Endpoint> check_listener(int pid, std::uint16_t port, const std::string& 
     return Error{"PID " + pid_text + " is in another network namespace: its agent is not reachable from here"};
 
   bool held_by_other = false;
-  const std::string proc_dir = "/proc/" + pid_text;
-  for (auto kind : {netsock::Kind::kTcp4, netsock::Kind::kTcp6}) {
-    auto rows = netsock::read_inet_sockets(proc_dir, kind);
-    if (!rows) return Error{"cannot check the agent's port: " + rows.message()};
-    for (const auto& row : *rows) {
-      if (row.state != netsock::kTcpListen || row.local_port != port) continue;
-      if (!std::binary_search(inodes->begin(), inodes->end(), row.inode)) {
-        held_by_other = true;
-        continue;
-      }
-      if (is_wildcard(row.local)) return loopback_endpoint(port);
-      return endpoint_for(row.local, port);
+  auto listeners = tcp_listeners("/proc/" + pid_text);
+  if (!listeners) return Error{"cannot check the agent's port: " + listeners.message()};
+  for (const auto& row : *listeners) {
+    if (row.state != netsock::kTcpListen || row.local_port != port) continue;
+    if (!std::binary_search(inodes->begin(), inodes->end(), row.inode)) {
+      held_by_other = true;
+      continue;
     }
+    if (is_wildcard(row.local)) return loopback_endpoint(port);
+    return endpoint_for(row.local, port);
   }
   if (held_by_other)
     return Error{"port " + port_text + " from " + port_file + " is held by another process, not PID " +

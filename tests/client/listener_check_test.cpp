@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "client/peer_sockets.hpp"
 #include "support/process.hpp"
 
@@ -57,6 +59,52 @@ TEST(CheckListener, UnreadableProcessIsSaidNotSkipped) {
   auto e = check_listener(1, 1234, "pf");
   ASSERT_FALSE(e);
   EXPECT_THAT(e.message(), HasSubstr("cannot check that port 1234 belongs to PID 1"));
+}
+
+}  // namespace
+}  // namespace gops::client
+
+#include "client/tcp_listeners.hpp"
+
+namespace gops::client {
+namespace {
+
+TEST(TcpListeners, NetlinkAgreesWithProcNetTcp) {
+  TcpPeer v4(TcpPeer::Mode::kRecord);
+  TcpPeer v6(TcpPeer::Mode::kRecord, {}, true);
+  auto nl = tcp_listeners_netlink();
+  ASSERT_TRUE(nl) << nl.message();
+  std::vector<netsock::InetSocket> proc;
+  for (auto kind : {netsock::Kind::kTcp4, netsock::Kind::kTcp6}) {
+    auto rows = netsock::read_inet_sockets("/proc/self", kind);
+    ASSERT_TRUE(rows) << rows.message();
+    for (const auto& r : *rows)
+      if (r.state == netsock::kTcpListen) proc.push_back(r);
+  }
+  auto key = [](const netsock::InetSocket& s) {
+    return std::to_string(s.inode) + " " + s.local.to_string() + ":" + std::to_string(s.local_port) + " " +
+           std::to_string(s.uid) + (s.kind == netsock::Kind::kTcp6 ? " v6" : " v4");
+  };
+  // Only our own two listeners: other processes on the machine may open
+  // and close theirs between the two reads.
+  auto mine = [&](const netsock::InetSocket& s) { return s.local_port == v4.port() || s.local_port == v6.port(); };
+  std::vector<std::string> a, b;
+  for (const auto& s : *nl)
+    if (mine(s)) a.push_back(key(s));
+  for (const auto& s : proc)
+    if (mine(s)) b.push_back(key(s));
+  EXPECT_EQ(a.size(), 2u);
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  auto inodes = netsock::socket_inodes(getpid());
+  ASSERT_TRUE(inodes);
+  int ours = 0;
+  for (const auto& s : *nl)
+    if ((s.local_port == v4.port() || s.local_port == v6.port()) &&
+        std::binary_search(inodes->begin(), inodes->end(), s.inode))
+      ++ours;
+  EXPECT_EQ(ours, 2);
 }
 
 }  // namespace
