@@ -57,7 +57,8 @@ hyperfine -N --style none --warmup "$warmup" --runs "$runs" --export-json "$json
   -n "gops stats PID" "$gops stats $peer" \
   -n "gops version PID" "$gops version $peer" \
   -n "floor: connect+write+read (stats)" "$roundtrip $port 7" \
-  -n "floor: connect+write+read (version)" "$roundtrip $port 4" >/dev/null
+  -n "floor: connect+write+read (version)" "$roundtrip $port 4" \
+  -n "gops --version (start-up only, no agent)" "$gops --version" >/dev/null
 
 ms() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$json"; }
 row() {
@@ -74,4 +75,5 @@ row() {
   row "gops version PID" "floor: connect+write+read (version)"
   row "floor: connect+write+read (stats)" "floor: connect+write+read (stats)"
   row "floor: connect+write+read (version)" "floor: connect+write+read (version)"
+  row "gops --version (start-up only, no agent)" "floor: connect+write+read (stats)"
 } | tee "$out_dir/agent-bench.md"
