@@ -107,6 +107,31 @@ TEST_F(ListTest, ListsAProcessWhoseBinaryWasDeleted) {
   EXPECT_NE(row.find(" go1."), std::string::npos) << row;
 }
 
+TEST_F(ListTest, SkipsWhatItCannotReadAndSaysSoWhenVerbose) {
+  if (getuid() != 0) GTEST_SKIP() << "needs root to run gops as another user";
+  // As nobody, root's processes cannot be read: they are skipped and counted,
+  // and nobody's own Go process is still listed.
+  const std::vector<std::string> as_nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  Child root_go = start(go_bin("listed"));
+  auto args = as_nobody;
+  args.push_back(go_bin("listed-stripped"));
+  Child nobody_go = Child::spawn(args, env());
+  ASSERT_TRUE(nobody_go.wait_for_output("ready\n"));
+  args = as_nobody;
+  args.insert(args.end(), {gops_cli(), "-v"});
+  auto r = run(args, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(row_of(r.out, root_go.pid()), "") << r.out;
+  EXPECT_NE(row_of(r.out, nobody_go.pid()), "") << r.out;
+  EXPECT_NE(r.err.find("skipped PID " + std::to_string(root_go.pid()) + ": "), std::string::npos) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("(\\d+) processes listed, (\\d+) skipped"))) << r.err;
+  EXPECT_GE(std::stoi(m[2]), 1);
+  // Without -v, nothing is said.
+  args.pop_back();
+  EXPECT_EQ(run(args, env()).err, "");
+}
+
 TEST_F(ListTest, TreeShowsGoProcessesUnderTheirParent) {
   Child a = start(go_bin("listed"));
   Child b = start(go_bin("listed-stripped"));
