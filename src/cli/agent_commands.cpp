@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -179,6 +180,17 @@ CLI::AsNumberWithUnit duration_units() {
                                CLI::AsNumberWithUnit::CASE_SENSITIVE, "UNIT");
 }
 
+// After duration_units() has turned the text into seconds.
+CLI::Validator positive_duration() {
+  return CLI::Validator(
+      [](std::string& seconds) -> std::string {
+        char* end = nullptr;
+        double v = std::strtod(seconds.c_str(), &end);
+        return v > 0 && *end == '\0' ? "" : "must be a duration above zero";
+      },
+      "");
+}
+
 struct Spec {
   const char* name;
   const char* help;
@@ -220,20 +232,24 @@ void add_agent_commands(Cli& cli) {
                     "Give up when the agent stays silent this long (seconds, or with ms/s/m; "
                     "the command's own run time is added for the first byte)")
         ->transform(duration_units())
-        ->check(CLI::PositiveNumber)
+        ->check(positive_duration())
+        ->type_name("DURATION")
         ->default_str("15s");
     sub->add_option("--connect-timeout", args->connect_timeout_s, "Give up connecting after this long")
         ->transform(duration_units())
-        ->check(CLI::PositiveNumber)
+        ->check(positive_duration())
+        ->type_name("DURATION")
         ->default_str("3s");
     if (spec.writes_file)
       sub->add_option("-o,--output", args->output,
-                      "Write the data to FILE instead of a temporary file, and launch no viewer");
+                      "Write the data to FILE instead of a temporary file, and launch no viewer")
+          ->type_name("FILE");
     if (spec.timed)
       sub->add_option("--seconds", args->seconds,
                       "Run this long instead of the Go agent's fixed length (needs an agent that offers it)")
           ->transform(duration_units())
-          ->check(CLI::PositiveNumber);
+          ->check(positive_duration())
+          ->type_name("DURATION");
     auto run = spec.run;
     sub->callback([&cli, args, run] { cli.action = [args, run] { return run(*args); }; });
   }

@@ -82,3 +82,18 @@ TEST(ConnectionErrors, ConnectTimeoutToAnUnroutableAddress) {
 
 }  // namespace
 }  // namespace gops::test
+
+namespace gops::test {
+namespace {
+
+TEST(ConnectionErrors, TimeoutsMustBePositiveDurations) {
+  auto r = gops({"stats", "127.0.0.1:1", "--timeout", "0"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("--timeout: must be a duration above zero"));
+  r = gops({"stats", "127.0.0.1:1", "--connect-timeout", "5h"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("unit not recognized"));
+}
+
+}  // namespace
+}  // namespace gops::test
