@@ -10,7 +10,7 @@ packages=(
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go elfutils hyperfine npm
-  libjemalloc2 libtcmalloc-minimal4 time jq
+  libjemalloc2 libtcmalloc-minimal4 time jq man-db groff-base
   golang-github-shirou-gopsutil-dev
 )
 
