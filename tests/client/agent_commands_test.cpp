@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "client/agent_peer.hpp"
+#include "client/peer_sockets.hpp"
 
 namespace gops::test {
 namespace {
@@ -154,6 +155,7 @@ TEST_F(AgentCommands, RemoteAddressFormsReachTheSameAgent) {
 }
 
 TEST(AgentCommandsV6, BracketedIpv6AddressAndPidOfAnIpv6Agent) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
   AgentPeer peer(Env{{"AGENTPEER_ADDR", "[::1]:0"}});
   auto r = gops({"version", "[::1]:" + std::to_string(peer.port())});
   EXPECT_EQ(r.exit_code, 0) << r.err;

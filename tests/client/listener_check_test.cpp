@@ -21,6 +21,7 @@ TEST(CheckListener, OwnLoopbackListenerIsDialedWhereItListens) {
   auto e = check_listener(getpid(), v4.port(), "pf");
   ASSERT_TRUE(e) << e.message();
   EXPECT_EQ(e->display, "127.0.0.1:" + std::to_string(v4.port()));
+  if (!test::ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
   TcpPeer v6(TcpPeer::Mode::kRecord, {}, true);
   auto e6 = check_listener(getpid(), v6.port(), "pf");
   ASSERT_TRUE(e6) << e6.message();
@@ -70,6 +71,7 @@ namespace gops::client {
 namespace {
 
 TEST(TcpListeners, NetlinkAgreesWithProcNetTcp) {
+  if (!test::ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
   TcpPeer v4(TcpPeer::Mode::kRecord);
   TcpPeer v6(TcpPeer::Mode::kRecord, {}, true);
   auto nl = tcp_listeners_netlink();

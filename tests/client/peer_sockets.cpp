@@ -32,8 +32,10 @@ int listen_on_loopback(bool v6, std::uint16_t* port) {
     std::memcpy(&ss, &a, sizeof a);
     len = sizeof a;
   }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 16) != 0)
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 16) != 0) {
+    ::close(fd);
     throw std::runtime_error("bind/listen failed");
+  }
   len = sizeof ss;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
   if (v6) {
@@ -121,6 +123,16 @@ bool wait_until_exec(pid_t pid, const std::string& program) {
     if (read_file("/proc/" + std::to_string(pid) + "/environ").empty()) return false;
     return exe.size() >= program.size() + 1 && exe.compare(exe.size() - program.size() - 1, std::string::npos, "/" + program) == 0;
   });
+}
+
+bool ipv6_loopback_available() {
+  try {
+    std::uint16_t port = 0;
+    ::close(listen_on_loopback(true, &port));
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;
+  }
 }
 
 std::uint16_t unused_port() {

@@ -45,6 +45,9 @@ class TcpPeer {
 // "/program"): before exec it still holds our fds and our environment.
 bool wait_until_exec(pid_t pid, const std::string& program);
 
+// Whether ::1 can be bound here (containers may have no IPv6).
+bool ipv6_loopback_available();
+
 // A port that nothing listens on (bound, then closed).
 std::uint16_t unused_port();
 
