@@ -1,6 +1,7 @@
 // The agent commands: stack, gc, setgc, memstats, stats, version, trace,
 // pprof-cpu, pprof-heap <pid|addr>. Same output as the Go gops
 // (internal/cmd/shared.go); the wire exchanges live in src/client.
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -95,7 +96,9 @@ int setgc(const AgentArgs& a) {
   if (!c) return fail(c.message());
   if (a.value.empty()) return fail("missing gc percentage");
   std::int64_t percent = -1;
-  if (a.value != "off" && a.value != "OFF" && a.value != "Off") {
+  std::string lower = a.value;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower != "off") {  // as Go's strings.ToLower(arg) == "off"
     auto v = parse_int(a.value);
     if (!v) return fail(v.message());
     percent = *v;

@@ -123,7 +123,7 @@ TEST_F(AgentCommands, SetGcRoundTripsThePercentageAndOff) {
   auto r = gops({"setgc", peer_.pid_text(), "10"}, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "New GC percent set to 10. Previous value was 100.\n");
-  r = gops({"setgc", peer_.pid_text(), "off"}, env);
+  r = gops({"setgc", peer_.pid_text(), "oFf"}, env);
   EXPECT_EQ(r.out, "New GC percent set to -1. Previous value was 10.\n");
   r = gops({"setgc", peer_.pid_text(), "-300"}, env);  // a multi-byte zig-zag varint
   EXPECT_EQ(r.out, "New GC percent set to -300. Previous value was -1.\n");
