@@ -1,0 +1,3 @@
+module example.com/buildinfo_strconv
+
+go 1.19
