@@ -40,25 +40,38 @@ port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$work/host.out")
 [ -n "$port" ] || { echo "host did not start" >&2; exit 1; }
 echo "process: pid $host_pid, $(ls /proc/$host_pid/task | wc -l) threads"
 
+# CPU time of a process (all its threads, so the signal handlers count),
+# in ms: utime + stime from /proc/PID/stat. Wall time on a busy machine
+# mostly measures the neighbours; CPU time is the cost.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz}' "/proc/$1/stat"; }
+
 read -r cold_ms cold_bytes cold_threads < <("$client_bin" "$port" 1)
 echo "agent, first dump (loads debug info): ${cold_ms} ms, $cold_threads threads, $cold_bytes bytes"
+cpu_before=$(cpu_ms "$host_pid")
 "$client_bin" "$port" "$RUNS" >"$work/agent.txt"
+cpu_after=$(cpu_ms "$host_pid")
+agent_cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$RUNS" 'BEGIN {printf "%.1f", (b - a) / n}')
 agent_median=$(awk '{print $1}' "$work/agent.txt" | median)
 agent_min=$(awk '{print $1}' "$work/agent.txt" | sort -n | head -1)
 agent_threads=$(awk 'NR==1 {print $3}' "$work/agent.txt")
-echo "agent, warm ($RUNS runs): median ${agent_median} ms, min ${agent_min} ms, $agent_threads threads listed"
+echo "agent, warm ($RUNS runs): median ${agent_median} ms, min ${agent_min} ms, $agent_threads threads listed, ${agent_cpu} ms CPU per dump (whole process)"
 
 : >"$work/eu.txt"
+: >"$work/eu_cpu.txt"
 for _ in $(seq "$EU_RUNS"); do
   start=$(date +%s%N)
-  eu-stack -p "$host_pid" >"$work/eu.out" 2>"$work/eu.err" || true
+  /usr/bin/time -f "%U %S" -o "$work/eu.time" eu-stack -p "$host_pid" >"$work/eu.out" 2>"$work/eu.err" || true
   end=$(date +%s%N)
   echo "$(( (end - start) / 1000 ))" | awk '{printf "%.2f\n", $1/1000}' >>"$work/eu.txt"
+  awk '{printf "%.1f\n", ($1 + $2) * 1000}' "$work/eu.time" >>"$work/eu_cpu.txt"
 done
 eu_median=$(median <"$work/eu.txt")
+eu_cpu=$(median <"$work/eu_cpu.txt")
 eu_threads=$(grep -c '^TID ' "$work/eu.out" || true)
-echo "eu-stack -p ($EU_RUNS runs): median ${eu_median} ms, $eu_threads threads listed"
-awk -v a="$agent_median" -v e="$eu_median" 'BEGIN {printf "speedup (eu-stack / agent, medians): %.1fx\n", e/a}'
+echo "eu-stack -p ($EU_RUNS runs): median ${eu_median} ms, $eu_threads threads listed, ${eu_cpu} ms CPU (eu-stack itself)"
+awk -v a="$agent_median" -v e="$eu_median" 'BEGIN {printf "speedup, wall (eu-stack / agent, medians): %.1fx\n", e/a}'
+awk -v a="$agent_cpu" -v e="$eu_cpu" 'BEGIN {if (a > 0) printf "speedup, CPU: %.1fx\n", e/a}'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=
 
 echo

@@ -85,6 +85,7 @@ std::string stack_reply() {
   begin_symbolizing();
 
   std::string out;
+  out.reserve(threads.size() * 1024);  // about a dump's size: no regrowth copies
   for (std::size_t i = 0; i < threads.size(); ++i) {
     const ThreadInfo& t = threads[i];
     if (captured && (*captured)[i].missing == "thread exited") continue;
