@@ -10,25 +10,13 @@
 #include <optional>
 
 #include "client/errno_text.hpp"
+#include "common/unique_fd.hpp"
 
 namespace gops::client {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string seconds_text(Millis d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
@@ -124,7 +112,7 @@ Result<std::uint64_t> exchange(const std::vector<Endpoint>& endpoints,
       if (!first_error) first_error = fd.error();
       continue;
     }
-    Fd guard(*fd);
+    UniqueFd guard(*fd);
     if (auto s = send_all(guard.get(), ep, request, timeouts.idle); !s) return s.error();
     return read_all(guard.get(), ep, timeouts, sink);
   }

@@ -11,25 +11,13 @@
 #include <cstring>
 
 #include "client/errno_text.hpp"
+#include "common/unique_fd.hpp"
 
 namespace gops::client {
 namespace {
 
 constexpr int kTcpListenState = 10;  // TCP_LISTEN in the kernel's numbering
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Error netlink_error(const char* what, int err) { return Error{std::string("sock_diag ") + what + ": " + errno_text(err)}; }
 
@@ -90,7 +78,7 @@ Status dump_family(int fd, std::uint8_t family, std::vector<netsock::InetSocket>
 }  // namespace
 
 Result<std::vector<netsock::InetSocket>> tcp_listeners_netlink() {
-  Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   if (fd.get() < 0) return netlink_error("socket", errno);
   std::vector<netsock::InetSocket> out;
   for (std::uint8_t family : {AF_INET, AF_INET6})
