@@ -9,25 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "support/go_list.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {
 namespace {
-
-// The Go version a binary was built with, as `go version -m` reads it.
-std::string go_version_of(const std::string& path) {
-  auto r = run({"go", "version", path});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  auto colon = r.out.find(": ");
-  return r.out.substr(colon + 2, r.out.find('\n') - colon - 2);
-}
-
-// The list row of `pid`, or "" when it is not listed.
-std::string row_of(const std::string& list, pid_t pid) {
-  for (const auto& line : split_lines(list))
-    if (line.starts_with(std::to_string(pid) + " ")) return line;
-  return "";
-}
 
 class ListTest : public ::testing::Test {
  protected:
