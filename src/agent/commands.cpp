@@ -12,10 +12,9 @@ bool takes_varint(Command command) {
 
 namespace {
 
-std::string not_yet(Command command) {
-  return "gops agent (C++): " + std::string(protocol::command_name(command)) +
-         " is not supported by this agent yet\n";
-}
+// The Go protocol fixes these durations; our CLI sends its own (0x41/0x42).
+constexpr std::chrono::seconds kGoCpuProfileDuration{30};
+constexpr std::chrono::seconds kGoTraceDuration{5};
 
 Reply dispatch(const Request& request, const CommandContext& context) {
   switch (request.command) {
@@ -27,11 +26,11 @@ Reply dispatch(const Request& request, const CommandContext& context) {
     case Command::kBinaryDump: return binary_reply();
     case Command::kSetGcPercent: return {set_gc_reply(request.parameter)};
     case Command::kDescribe: return {describe_reply(*context.options)};
-    case Command::kHeapProfile:
-    case Command::kCpuProfile:
-    case Command::kTrace:
-    case Command::kCpuProfileFor:
-    case Command::kTraceFor: return {not_yet(request.command)};
+    case Command::kHeapProfile: return {heap_profile_reply()};
+    case Command::kCpuProfile: return {cpu_profile_reply(kGoCpuProfileDuration)};
+    case Command::kCpuProfileFor: return {cpu_profile_reply(std::chrono::milliseconds(request.parameter))};
+    case Command::kTrace: return {trace_reply(kGoTraceDuration)};
+    case Command::kTraceFor: return {trace_reply(std::chrono::milliseconds(request.parameter))};
   }
   return {"gops agent (C++): unknown command\n"};
 }

@@ -45,5 +45,9 @@ std::string version_reply(const Options& options);
 std::string stats_reply(const Counters& counters);
 std::string describe_reply(const Options& options);
 Reply binary_reply();
+// Each in its own file (cpu_profile.cpp, heap_profile.cpp, trace.cpp).
+std::string cpu_profile_reply(std::chrono::milliseconds duration);
+std::string heap_profile_reply();
+std::string trace_reply(std::chrono::milliseconds duration);
 
 }  // namespace gops::agent
