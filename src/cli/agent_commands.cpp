@@ -227,10 +227,20 @@ constexpr Spec kCommands[] = {
 
 }  // namespace
 
+bool is_agent_command(std::string_view name) {
+  for (const Spec& spec : kCommands)
+    if (name == spec.name) return true;
+  return false;
+}
+
 void add_agent_commands(Cli& cli) {
   auto args = std::make_shared<AgentArgs>();
   for (const Spec& spec : kCommands) {
+    if (!cli.registers(spec.name)) continue;
     CLI::App* sub = cli.app.add_subcommand(spec.name, spec.help);
+    auto run = spec.run;
+    sub->callback([&cli, args, run] { cli.action = [args, run] { return run(*args); }; });
+    if (!cli.registers_options_of(spec.name)) continue;
     sub->add_option("target", args->target, "PID of a process running a gops agent, or host:port of the agent");
     if (std::string_view(spec.name) == "setgc")
       sub->add_option("percent", args->value, "GC target percentage, or 'off'");
@@ -256,10 +266,8 @@ void add_agent_commands(Cli& cli) {
           ->transform(duration_units())
           ->check(positive_duration())
           ->type_name("DURATION");
-    auto run = spec.run;
-    sub->callback([&cli, args, run] { cli.action = [args, run] { return run(*args); }; });
   }
-  add_completion_command(cli);
+  if (cli.registers("completion")) add_completion_command(cli);
 }
 
 }  // namespace gops::cli

@@ -38,12 +38,25 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "help") args[0] = "--help";
 
   gops::cli::Cli cli;
+  bool asks_for_help = false;
+  for (const auto& arg : args) {
+    if (arg.empty() || arg[0] != '-') {
+      cli.chosen = arg;
+      break;
+    }
+    asks_for_help = asks_for_help || arg == "-h" || arg == "--help";
+  }
+  // A short agent command (`gops stats PID`) is one round trip: registering
+  // every other command first would double its time.
+  if (gops::cli::is_agent_command(cli.chosen) && !asks_for_help) cli.narrowed_to = cli.chosen;
   cli.app.set_version_flag("--version", "gops " GOPS_VERSION);
   cli.app.add_flag("-v,--verbose", cli.verbose, "Say what was skipped and why");
   cli.app.require_subcommand(0, 1);
   cli.app.fallthrough();
-  gops::cli::add_process_commands(cli);
-  gops::cli::add_modules_command(cli);
+  if (cli.narrowed_to.empty()) {
+    gops::cli::add_process_commands(cli);
+    gops::cli::add_modules_command(cli);
+  }
   gops::cli::add_agent_commands(cli);
 
   try {
