@@ -1,0 +1,103 @@
+#include "heap_sampler/real_allocator.hpp"
+
+#include "heap_sampler/thread_state.hpp"
+
+#include <dlfcn.h>
+#include <sched.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+
+namespace gops::heap_sampler {
+namespace {
+
+// dlsym needs a few hundred bytes at most (its error buffer); 64 KiB leaves
+// room for whatever a libc version or a preloaded library asks for.
+constexpr std::size_t kBootstrapBytes = 64 * 1024;
+alignas(64) unsigned char g_bootstrap[kBootstrapBytes];
+std::atomic<std::size_t> g_bootstrap_used{0};
+
+RealAllocator g_real{};
+std::atomic<int> g_state{0};  // 0: unresolved, 1: resolving, 2: resolved
+constinit thread_local bool t_resolving [[gnu::tls_model("initial-exec")]] = false;
+
+// Each bootstrap block is preceded by its size (16 bytes keep the block
+// aligned for any fundamental type).
+constexpr std::size_t kHeader = 16;
+
+template <class Fn>
+Fn next(const char* name) {
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+
+void resolve() {
+  int expected = 0;
+  if (!g_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    while (g_state.load(std::memory_order_acquire) != 2) ::sched_yield();
+    return;
+  }
+  // Calls made by dlsym come back to the hooks: in_hook sends them down the
+  // bypass path, which asks resolving_on_this_thread().
+  bool was = t_state.in_hook;
+  t_state.in_hook = true;
+  t_resolving = true;
+  RealAllocator r{};
+  r.malloc = next<decltype(r.malloc)>("malloc");
+  r.free = next<decltype(r.free)>("free");
+  r.calloc = next<decltype(r.calloc)>("calloc");
+  r.realloc = next<decltype(r.realloc)>("realloc");
+  r.posix_memalign = next<decltype(r.posix_memalign)>("posix_memalign");
+  r.aligned_alloc = next<decltype(r.aligned_alloc)>("aligned_alloc");
+  r.memalign = next<decltype(r.memalign)>("memalign");
+  r.valloc = next<decltype(r.valloc)>("valloc");
+  r.pvalloc = next<decltype(r.pvalloc)>("pvalloc");
+  r.malloc_usable_size = next<decltype(r.malloc_usable_size)>("malloc_usable_size");
+  t_resolving = false;
+  t_state.in_hook = was;
+  if (!r.malloc || !r.free || !r.calloc || !r.realloc || !r.posix_memalign) {
+    // No allocator behind us (a static executable?): nothing sane to do.
+    std::abort();
+  }
+  g_real = r;
+  g_state.store(2, std::memory_order_release);
+}
+
+}  // namespace
+
+const RealAllocator& real() {
+  if (g_state.load(std::memory_order_acquire) != 2) [[unlikely]]
+    resolve();
+  return g_real;
+}
+
+bool resolving_on_this_thread() { return t_resolving; }
+
+bool is_bootstrap(const void* p) {
+  auto a = reinterpret_cast<std::uintptr_t>(p), base = reinterpret_cast<std::uintptr_t>(g_bootstrap);
+  return a >= base && a < base + kBootstrapBytes;
+}
+
+std::size_t bootstrap_size(const void* p) {
+  std::size_t size = 0;
+  __builtin_memcpy(&size, static_cast<const unsigned char*>(p) - kHeader, sizeof size);
+  return size;
+}
+
+void* bootstrap_alloc(std::size_t size, std::size_t alignment) {
+  if (alignment < kHeader) alignment = kHeader;
+  if (size > kBootstrapBytes || alignment > 4096) return nullptr;
+  std::size_t used = g_bootstrap_used.load(std::memory_order_relaxed);
+  for (;;) {
+    std::size_t start = (used + kHeader + alignment - 1) / alignment * alignment;
+    std::size_t end = start + (size + kHeader - 1) / kHeader * kHeader;
+    if (end > kBootstrapBytes) return nullptr;
+    if (g_bootstrap_used.compare_exchange_weak(used, end, std::memory_order_relaxed)) {
+      unsigned char* block = g_bootstrap + start;
+      __builtin_memcpy(block - kHeader, &size, sizeof size);
+      return block;  // static storage: already zero, as calloc needs
+    }
+  }
+}
+
+}  // namespace gops::heap_sampler

@@ -1,0 +1,38 @@
+// The allocator the program would use without us: the next definition of
+// each function after ours in the symbol search order (glibc, jemalloc or
+// tcmalloc), found with dlsym(RTLD_NEXT). dlsym itself may allocate while we
+// look it up: those calls are served from a static buffer that is never
+// handed to the real allocator.
+#pragma once
+
+#include <cstddef>
+
+namespace gops::heap_sampler {
+
+struct RealAllocator {
+  void* (*malloc)(std::size_t);
+  void (*free)(void*);
+  void* (*calloc)(std::size_t, std::size_t);
+  void* (*realloc)(void*, std::size_t);
+  int (*posix_memalign)(void**, std::size_t, std::size_t);
+  void* (*aligned_alloc)(std::size_t, std::size_t);  // may be null: emulated
+  void* (*memalign)(std::size_t, std::size_t);       // may be null: emulated
+  void* (*valloc)(std::size_t);                      // may be null: emulated
+  void* (*pvalloc)(std::size_t);                     // may be null: emulated
+  std::size_t (*malloc_usable_size)(void*);          // may be null
+};
+
+// Resolved on first use, from any thread, before or after static
+// initialisation. Async-signal-safe once resolved.
+const RealAllocator& real();
+
+// Whether `p` came from the bootstrap buffer (then it is never freed).
+bool is_bootstrap(const void* p);
+std::size_t bootstrap_size(const void* p);
+
+// While this thread resolves the real functions, allocations must be served
+// from the bootstrap buffer: the hooks ask this first.
+bool resolving_on_this_thread();
+void* bootstrap_alloc(std::size_t size, std::size_t alignment);
+
+}  // namespace gops::heap_sampler

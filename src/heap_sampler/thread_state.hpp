@@ -1,0 +1,41 @@
+// What each thread keeps for the hooks: its exact call counters and its
+// distance to the next sample. Initial-exec TLS, zero-initialised, no
+// constructor: usable from the first allocation of a thread, before the
+// library's own initialisation, and without the allocator (a dynamic TLS
+// block would be allocated with malloc).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace gops::heap_sampler {
+
+enum class Registration : std::uint8_t {
+  kNew = 0,     // first call on this thread not seen yet
+  kOwn = 1,     // counts in its own fields, listed in the registry
+  kShared = 2,  // registry full or not ready: counts go to the shared totals
+  kRetired = 3, // thread exiting: its own counts were folded into the totals
+};
+
+struct ThreadState {
+  // Bytes still to allocate before the next sample; <= 0 also means "not
+  // set up yet" (the slow path draws the first interval).
+  std::int64_t bytes_until_sample;
+  // Written only by the owning thread (a load and a store, no locked
+  // instruction); read by the snapshot under the registry lock.
+  std::atomic<std::uint64_t> alloc_calls;
+  std::atomic<std::uint64_t> free_calls;
+  std::atomic<std::uint64_t> realloc_calls;
+  std::uint64_t rng;
+  std::int32_t tid;
+  Registration registration;
+  bool in_hook;  // recursion guard: set while the sampler itself runs
+};
+
+extern constinit thread_local ThreadState t_state [[gnu::tls_model("initial-exec")]];
+
+inline void bump(std::atomic<std::uint64_t>& counter) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace gops::heap_sampler
