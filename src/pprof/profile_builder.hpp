@@ -30,6 +30,7 @@ struct ProfileSpec {
   std::int64_t time_nanos = 0;      // wall-clock start, Unix ns
   std::int64_t duration_nanos = 0;
   std::string default_sample_type;  // optional, e.g. "inuse_space"
+  std::vector<std::string> comments;  // shown by `go tool pprof -comments`
 };
 
 class ProfileBuilder {
@@ -41,11 +42,20 @@ class ProfileBuilder {
 
   // One sample: `pcs` as captured, leaf first (return addresses for all but
   // the leaf; the builder looks up pc-1 for those), `values` one per sample
-  // type. Identical stacks are merged by adding values.
+  // type. Identical stacks are merged by adding values. A sample whose
+  // value count differs from the sample types is dropped (and counted in a
+  // comment of the profile).
   void add_sample(std::span<const std::uintptr_t> pcs, std::span<const std::int64_t> values);
 
-  // Symbolizes, encodes and gzips the profile.
+  // Distinct stacks so far.
+  std::size_t stack_count() const;
+
+  // Symbolizes, encodes and gzips the profile. May be called again (after
+  // more samples); each call reads the mappings anew.
   Result<std::string> build_gzipped();
+
+  // The same without gzip: the profile.proto bytes (for tests and tools).
+  std::string build_uncompressed();
 
  private:
   struct Impl;
