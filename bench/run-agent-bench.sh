@@ -52,13 +52,28 @@ export GOPS_CONFIG_DIR=$config_dir
 "$gops" version "$peer" | grep -q '^go1\.' || die "gops version $peer failed"
 "$roundtrip" "$port" 7 | grep -q '^goroutines: ' || die "agent_roundtrip $port 7 failed"
 
+# Rounds of a few runs of each command, alternating, so that a burst of
+# load on a shared machine lands on every command alike; the statistics
+# are over all rounds' times together.
+rounds=${ROUNDS:-10}
+per_round=$(((runs + rounds - 1) / rounds))
 json=$out_dir/agent-bench.json
-hyperfine -N --style none --warmup "$warmup" --runs "$runs" --export-json "$json" \
-  -n "gops stats PID" "$gops stats $peer" \
-  -n "gops version PID" "$gops version $peer" \
-  -n "floor: connect+write+read (stats)" "$roundtrip $port 7" \
-  -n "floor: connect+write+read (version)" "$roundtrip $port 4" \
-  -n "gops --version (start-up only, no agent)" "$gops --version" >/dev/null
+parts=()
+for round in $(seq "$rounds"); do
+  part=$out_dir/agent-bench.round$round.json
+  hyperfine -N --style none --warmup "$((round == 1 ? warmup : 3))" --runs "$per_round" --export-json "$part" \
+    -n "gops stats PID" "$gops stats $peer" \
+    -n "floor: connect+write+read (stats)" "$roundtrip $port 7" \
+    -n "gops version PID" "$gops version $peer" \
+    -n "floor: connect+write+read (version)" "$roundtrip $port 4" \
+    -n "gops --version (start-up only, no agent)" "$gops --version" >/dev/null
+  parts+=("$part")
+done
+jq -s '{results: (map(.results) | add | group_by(.command) | map({command: .[0].command, times: (map(.times) | add)})
+  | map(.times |= sort | . + {median: (.times | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end),
+         min: .times[0], mean: ((.times | add) / (.times | length))})) }' "${parts[@]}" >"$json.tmp"
+jq '.results |= map(.mean as $m | .stddev = ((.times | map((. - $m) * (. - $m)) | add) / (.times | length) | sqrt))' "$json.tmp" >"$json"
+rm -f "$json.tmp" "${parts[@]}"
 
 ms() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$json"; }
 row() {
@@ -66,8 +81,9 @@ row() {
   jq -r --arg n "$name" --argjson floor "$(ms "$floor")" '.results[] | select(.command == $n) |
     "| \(.command) | \(.median * 1000 * 1000 | round / 1000) | \(.min * 1000 * 1000 | round / 1000) | \(.stddev * 1000 * 1000 | round / 1000) | \((.median * 1000 - $floor) * 1000 | round / 1000) |"' "$json"
 }
+
 {
-  echo "Agent round trip, median of $runs runs (hyperfine -N, $warmup warm-up runs), against agentpeer ($("$gops" version "$peer" | tr -d '\n')) on 127.0.0.1:$port, $(nproc) CPUs"
+  echo "Agent round trip, median of $((rounds * per_round)) runs in $rounds alternating rounds (hyperfine -N, $warmup warm-up runs), against agentpeer ($("$gops" version "$peer" | tr -d '\n')) on 127.0.0.1:$port, $(nproc) CPUs"
   echo
   echo "| command | median ms | min ms | stddev ms | over floor ms |"
   echo "|---|---|---|---|---|"
