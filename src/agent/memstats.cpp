@@ -3,6 +3,7 @@
 #include "agent/allocator.hpp"
 #include "agent/byte_size.hpp"
 #include "agent/commands.hpp"
+#include "agent/heap_sampler_link.hpp"
 #include "agent/proc_self.hpp"
 
 namespace gops::agent {
@@ -12,6 +13,7 @@ std::string memstats_reply() {
   std::string out = "allocator: " + stats.name + "\n";
   for (const auto& [key, value] : stats.bytes) out += key + ": " + format_bytes(value) + "\n";
   for (const auto& [key, value] : stats.counts) out += key + ": " + std::to_string(value) + "\n";
+  out += heap_sampler_memstats();  // exact call counts, when the heap sampler is in the process
   std::string status = read_proc_file("/proc/self/status");
   static constexpr std::pair<const char*, const char*> kProcess[] = {
       {"VmRSS", "resident"}, {"VmHWM", "peak-resident"}, {"VmSize", "virtual"}, {"VmPeak", "peak-virtual"}};

@@ -1,0 +1,33 @@
+// The heap sampler (src/heap_sampler), found at run time: linked into the
+// program (its API is in the dynamic symbol table) or preloaded. The agent
+// never links it, so a program without it pays nothing. Not
+// async-signal-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "heap_sampler/gops_heap_sampler.h"
+
+namespace gops::agent {
+
+struct HeapSampler {
+  size_t (*sites)(gops_heap_sampler_site*, size_t);
+  void (*total_counts)(gops_heap_sampler_counts*);
+  size_t (*thread_counts)(gops_heap_sampler_thread*, size_t);
+  void (*status)(gops_heap_sampler_status*);
+};
+
+// Empty when no sampler (of interface version 1) is in the process.
+std::optional<HeapSampler> find_heap_sampler();
+
+// memstats lines from the sampler: exact call counts (totals and the
+// busiest threads), the rate and the tables' fill. Empty without it.
+std::string heap_sampler_memstats();
+
+// What pprof-heap and memstats say when there is none.
+inline constexpr const char* kHeapSamplerMissing =
+    "gops agent (C++): pprof-heap needs the heap sampler: link gops::heap_sampler into the program, or start it "
+    "with LD_PRELOAD=/path/to/libgops_heap_sampler.so\n";
+
+}  // namespace gops::agent
