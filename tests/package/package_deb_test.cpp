@@ -1,0 +1,63 @@
+// CPack's .deb: built from the build tree, unpacked with dpkg -x into a
+// fresh directory (no root, no dpkg database), and run from there.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "package_support.hpp"
+
+namespace gops::test::package {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string control_field(const std::string& deb, const std::string& field) {
+  RunResult r = run({"dpkg-deb", "-f", deb, field});
+  return r.exit_code == 0 ? r.out : "<dpkg-deb -f failed: " + r.err + ">";
+}
+
+TEST(PackageDeb, UnpackedDebRunsGopsAndHoldsEveryPart) {
+  TempDir dir;
+  RunResult pack = run({cpack(), "-G", "DEB", "--config", binary_dir() + "/CPackConfig.cmake", "-B", dir.path() + "/out"},
+                       {}, std::chrono::seconds(120));
+  ASSERT_EQ(pack.exit_code, 0) << pack.out << pack.err;
+  std::vector<std::string> debs;
+  for (const auto& entry : fs::directory_iterator(dir.path() + "/out")) {
+    if (entry.path().extension() == ".deb") debs.push_back(entry.path().string());
+  }
+  ASSERT_EQ(debs.size(), 1u) << pack.out;
+  const std::string& deb = debs.front();
+
+  EXPECT_EQ(control_field(deb, "Package"), "gops\n");
+  EXPECT_EQ(control_field(deb, "Version"), version() + "\n");
+  EXPECT_NE(control_field(deb, "Maintainer").find('@'), std::string::npos);
+  // dpkg-shlibdeps found what gops links dynamically.
+  EXPECT_NE(control_field(deb, "Depends").find("libc6 (>="), std::string::npos) << control_field(deb, "Depends");
+
+  std::string root = dir.path() + "/root";
+  RunResult unpack = run({"dpkg-deb", "-x", deb, root});
+  ASSERT_EQ(unpack.exit_code, 0) << unpack.err;
+  RunResult v = run({root + "/usr/bin/gops", "--version"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(v.out, "gops " + version() + "\n");
+
+  for (const char* rel : {"usr/share/man/man1/gops.1", "usr/share/bash-completion/completions/gops",
+                          "usr/share/zsh/vendor-completions/_gops", "usr/share/fish/vendor_completions.d/gops.fish",
+                          "usr/lib/libgops_agent.a", "usr/include/gops/agent.hpp", "usr/lib/cmake/gops/gopsConfig.cmake",
+                          "usr/lib/pkgconfig/gops-agent.pc"}) {
+    EXPECT_TRUE(fs::is_regular_file(root + "/" + rel)) << rel;
+  }
+  EXPECT_EQ(read_file(root + "/usr/share/man/man1/gops.1"), read_file(source_dir() + "/docs/gops.1"));
+  EXPECT_NE(read_file(root + "/usr/share/bash-completion/completions/gops").find("complete"), std::string::npos);
+
+  // The .pc file finds its prefix from where it lies, wherever the tree is.
+  RunResult cflags =
+      run({pkg_config(), "--cflags", "gops-agent"}, {{"PKG_CONFIG_PATH", root + "/usr/lib/pkgconfig"}});
+  EXPECT_EQ(cflags.exit_code, 0) << cflags.err;
+  EXPECT_NE(cflags.out.find("-I" + root + "/usr/"), std::string::npos) << cflags.out;
+}
+
+}  // namespace
+}  // namespace gops::test::package

@@ -1,0 +1,117 @@
+// `cmake --install` into a fresh prefix, then what a user does with it:
+// build a program against the installed agent, out of tree, with CMake
+// (find_package) and with pkg-config, and diagnose it with the installed
+// gops.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "package_support.hpp"
+
+namespace gops::test::package {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PackageInstall : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RunResult r = install_into(prefix());
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  std::string prefix() const { return dir_.path() + "/prefix"; }
+  std::string path(const std::string& rel) const { return dir_.path() + "/" + rel; }
+
+  // `gops version PID` of the installed gops against a consumer built here.
+  void expect_consumer_answers(const std::string& exe, const std::string& version) {
+    std::string config_dir = path("config-" + version);
+    Child consumer = start_consumer(exe, version, config_dir);
+    RunResult r = run({prefix() + "/bin/gops", "version", std::to_string(consumer.pid())},
+                      {{"GOPS_CONFIG_DIR", config_dir}}, std::chrono::seconds(30));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("program: " + version + "\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("C++ standard: C++17"), std::string::npos) << r.out;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(PackageInstall, PutsEveryPartUnderThePrefix) {
+  for (const char* rel : {"bin/gops", "lib/libgops_agent.a", "include/gops/agent.hpp", "share/man/man1/gops.1",
+                          "lib/cmake/gops/gopsConfig.cmake", "lib/cmake/gops/gopsConfigVersion.cmake",
+                          "lib/pkgconfig/gops-agent.pc", "share/bash-completion/completions/gops",
+                          "share/zsh/vendor-completions/_gops", "share/fish/vendor_completions.d/gops.fish"}) {
+    EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
+  }
+  EXPECT_EQ(read_file(prefix() + "/include/gops/agent.hpp"), read_file(source_dir() + "/include/gops/agent.hpp"));
+  // The completions are what the gops being installed prints.
+  for (auto [shell, rel] : {std::pair{"bash", "share/bash-completion/completions/gops"},
+                            std::pair{"zsh", "share/zsh/vendor-completions/_gops"},
+                            std::pair{"fish", "share/fish/vendor_completions.d/gops.fish"}}) {
+    RunResult expected = run({gops_cli(), "completion", shell});
+    ASSERT_EQ(expected.exit_code, 0) << expected.err;
+    EXPECT_FALSE(expected.out.empty());
+    EXPECT_EQ(read_file(prefix() + "/" + rel), expected.out) << shell;
+  }
+  RunResult v = run({prefix() + "/bin/gops", "--version"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(v.out, "gops " + version() + "\n");
+}
+
+// The installed archive is self-contained: every gops symbol one of its
+// members needs is defined by another (the internal libraries were merged in).
+TEST_F(PackageInstall, ArchiveDefinesEveryGopsSymbolItUses) {
+  RunResult r = run({nm(), "-C", prefix() + "/lib/libgops_agent.a"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> defined, undefined;
+  for (const auto& line : split_lines(r.out)) {
+    // "<16 hex digits or spaces> <type> <name>"
+    if (line.size() < 20 || line[16] != ' ' || line[18] != ' ') continue;
+    std::string name = line.substr(19);
+    bool ours = name.rfind("gops::", 0) == 0 || name.find(" for gops::") != std::string::npos;
+    if (!ours) continue;
+    (line[17] == 'U' ? undefined : defined).insert(name);
+  }
+  EXPECT_TRUE(defined.count("gops::agent::listen(gops::agent::Options const&)")) << r.out.substr(0, 2000);
+  std::vector<std::string> missing;
+  for (const auto& name : undefined) {
+    if (!defined.count(name)) missing.push_back(name);
+  }
+  EXPECT_TRUE(missing.empty()) << "undefined in libgops_agent.a: " << ::testing::PrintToString(missing);
+}
+
+TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
+  std::string build = path("build-cmake");
+  RunResult configure = run({cmake(), "-S", source_dir() + "/tests/package/consumer", "-B", build, "-G", "Ninja",
+                             "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_CXX_COMPILER=" + cxx(),
+                             "-DCMAKE_PREFIX_PATH=" + prefix()});
+  ASSERT_EQ(configure.exit_code, 0) << configure.out << configure.err;
+  // Found in the prefix, not in some other installed gops.
+  EXPECT_NE(read_file(build + "/CMakeCache.txt").find("gops_DIR:PATH=" + prefix() + "/lib/cmake/gops\n"),
+            std::string::npos);
+  RunResult compile = run({cmake(), "--build", build, "-j2"});
+  ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
+  expect_consumer_answers(build + "/consumer", "cmake-consumer");
+}
+
+TEST_F(PackageInstall, PkgConfigConsumerRunsTheAgent) {
+  RunResult flags = run({pkg_config(), "--cflags", "--libs", "gops-agent"},
+                        {{"PKG_CONFIG_PATH", prefix() + "/lib/pkgconfig"}});
+  ASSERT_EQ(flags.exit_code, 0) << flags.err;
+  EXPECT_NE(flags.out.find("-I" + prefix() + "/"), std::string::npos) << flags.out;
+  std::vector<std::string> argv{cxx(), "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+                                source_dir() + "/tests/package/consumer/main.cpp", "-o", path("consumer-pc")};
+  std::istringstream words(flags.out);
+  for (std::string word; words >> word;) argv.push_back(word);
+  RunResult compile = run(argv);
+  ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
+  expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer");
+}
+
+}  // namespace
+}  // namespace gops::test::package
