@@ -28,14 +28,18 @@ class PackageInstall : public ::testing::Test {
   std::string path(const std::string& rel) const { return dir_.path() + "/" + rel; }
 
   // `gops version PID` of the installed gops against a consumer built here.
-  void expect_consumer_answers(const std::string& exe, const std::string& version) {
+  void expect_consumer_answers(const std::string& exe, const std::string& version, const Env& env = {}) {
     std::string config_dir = path("config-" + version);
-    Child consumer = start_consumer(exe, version, config_dir);
+    Child consumer = start_consumer(exe, version, config_dir, env);
     RunResult r = run({prefix() + "/bin/gops", "version", std::to_string(consumer.pid())},
                       {{"GOPS_CONFIG_DIR", config_dir}}, std::chrono::seconds(30));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("program: " + version + "\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("C++ standard: C++17"), std::string::npos) << r.out;
+    if (env.count("LD_PRELOAD")) {
+      EXPECT_NE(read_file("/proc/" + std::to_string(consumer.pid()) + "/maps").find(env.at("LD_PRELOAD")),
+                std::string::npos);
+    }
   }
 
   TempDir dir_;
@@ -47,6 +51,11 @@ TEST_F(PackageInstall, PutsEveryPartUnderThePrefix) {
                           "lib/pkgconfig/gops-agent.pc", "share/bash-completion/completions/gops",
                           "share/zsh/vendor-completions/_gops", "share/fish/vendor_completions.d/gops.fish"}) {
     EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
+  }
+  if (has_heap_sampler()) {
+    for (const char* rel : {"lib/libgops_heap_sampler.a", "lib/libgops_heap_sampler.so", "include/gops_heap_sampler.h"}) {
+      EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
+    }
   }
   EXPECT_EQ(read_file(prefix() + "/include/gops/agent.hpp"), read_file(source_dir() + "/include/gops/agent.hpp"));
   // The completions are what the gops being installed prints.
@@ -97,6 +106,14 @@ TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
   RunResult compile = run({cmake(), "--build", build, "-j2"});
   ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
   expect_consumer_answers(build + "/consumer", "cmake-consumer");
+
+  if (!has_heap_sampler()) return;
+  // gops::heap_sampler brings its link options: the sampler's C API is in
+  // the program's dynamic symbol table, where the agent looks it up.
+  RunResult symbols = run({nm(), "-D", "--defined-only", build + "/consumer_heap_sampler"});
+  ASSERT_EQ(symbols.exit_code, 0) << symbols.err;
+  EXPECT_NE(symbols.out.find(" gops_heap_sampler_version\n"), std::string::npos) << symbols.out;
+  expect_consumer_answers(build + "/consumer_heap_sampler", "cmake-consumer-heap-sampler");
 }
 
 TEST_F(PackageInstall, PkgConfigConsumerRunsTheAgent) {
@@ -111,6 +128,11 @@ TEST_F(PackageInstall, PkgConfigConsumerRunsTheAgent) {
   RunResult compile = run(argv);
   ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
   expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer");
+  // The heap sampler's shared object, preloaded into the same program.
+  if (has_heap_sampler()) {
+    expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer-preloaded",
+                            {{"LD_PRELOAD", prefix() + "/lib/libgops_heap_sampler.so"}});
+  }
 }
 
 }  // namespace

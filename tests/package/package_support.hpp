@@ -15,13 +15,15 @@ std::string cxx();
 std::string pkg_config();
 std::string nm();
 std::string version();  // PROJECT_VERSION
+bool has_heap_sampler();  // the build has the heap sampler, so the package too
 
 // `cmake --install <build tree> --prefix <prefix>`; the install's output on
 // failure.
 RunResult install_into(const std::string& prefix);
 
 // Starts a consumer program (tests/package/consumer) that shows `version`
-// as its program version; waits until its agent listens.
-Child start_consumer(const std::string& exe, const std::string& version, const std::string& config_dir);
+// as its program version, with `env` added; waits until its agent listens.
+Child start_consumer(const std::string& exe, const std::string& version, const std::string& config_dir,
+                     Env env = {});
 
 }  // namespace gops::test::package
