@@ -20,8 +20,11 @@ set(GOPS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/gops)
 # outside are the real system dependencies (libunwind, libdw, zlib, threads,
 # dl), which the package config and the .pc file name.
 
-# Known external link items: "<link item>|<CMake lines for the config>|<pkg-config module or flag>".
-# The CMake lines use @ for ';' (a list inside a list).
+# Known external link items, one a line:
+#   <link item here>|<what the package config runs to find it>|<what consumers link>|module:<pkg-config module> or flag:<linker flag>
+# A static library's dependencies are needed by every consumer, so they are
+# `Requires`/`Libs` of the .pc file, not the .private fields (which a plain
+# `pkg-config --libs` skips).
 set(GOPS_KNOWN_EXTERNALS
   "PkgConfig::LIBUNWIND|pkg_check_modules(gops_libunwind REQUIRED QUIET IMPORTED_TARGET libunwind)|PkgConfig::gops_libunwind|module:libunwind"
   "PkgConfig::LIBDW|pkg_check_modules(gops_libdw REQUIRED QUIET IMPORTED_TARGET libdw)|PkgConfig::gops_libdw|module:libdw"
@@ -225,8 +228,6 @@ install(FILES ${GOPS_PACKAGE_DIR}/gopsConfig.cmake ${GOPS_PACKAGE_DIR}/gopsConfi
 # --- pkg-config --------------------------------------------------------------
 # The prefix is found from the .pc file's own place (${pcfiledir}), so the
 # file stays right under `cmake --install --prefix`, DESTDIR and dpkg -x.
-# The agent is a static library only: its dependencies go in Requires and
-# Libs, not in the .private fields, which a plain `pkg-config --libs` skips.
 set(pc_dir ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
   set(GOPS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
