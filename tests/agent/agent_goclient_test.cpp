@@ -31,7 +31,6 @@ TEST(AgentGoClient, EveryGoCommandIsAnswered) {
       {{"setgc", "-1"}, "GC percent -1 not applied"},
       {{"setgc", "250"}, "GC percent 250 not applied"},
       {{"pprof-heap"}, "pprof-heap is not supported by this agent yet\n"},
-      {{"pprof-cpu"}, "pprof-cpu is not supported by this agent yet\n"},
       {{"trace"}, "trace is not supported by this agent yet\n"},
   };
   for (const Case& c : cases) {

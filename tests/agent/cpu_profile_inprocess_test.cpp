@@ -1,0 +1,130 @@
+// The CPU profiler with the agent in this test process (run under TSan
+// too): the reply is a gzipped profile, a second request meanwhile is
+// busy, and SIGPROF is left exactly as it was found.
+#include <gops/agent.hpp>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/time.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "pprof/gzip.hpp"
+#include "protocol/varint.hpp"
+#include "raw_client.hpp"
+#include "support/process.hpp"
+
+namespace gops::test {
+namespace {
+
+std::string cpu_request(std::uint64_t ms) {
+  auto v = protocol::put_uvarint(ms);
+  auto bytes = v.view();
+  return std::string("\x41", 1) + std::string(bytes.begin(), bytes.end());
+}
+
+class CpuProfileInProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.config_dir = dir_.path() + "/gops";
+    auto r = agent::listen(options_);
+    ASSERT_TRUE(r.ok) << r.error;
+    port_ = r.port;
+    spinner_ = std::thread([this] {
+      volatile double x = 1;
+      while (!stop_.load(std::memory_order_relaxed))
+        for (int i = 0; i < 10000; ++i) x = x * 1.0000001 + 0.5;
+    });
+  }
+  void TearDown() override {
+    stop_ = true;
+    spinner_.join();
+    agent::close();
+  }
+  std::string ask(const std::string& bytes) {
+    RawReply r = raw_request(port_, bytes, std::chrono::seconds(60));
+    EXPECT_TRUE(r.connected && r.eof) << "no complete reply";
+    return r.bytes;
+  }
+
+  TempDir dir_;
+  agent::Options options_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread spinner_;
+};
+
+bool sigprof_is_default() {
+  struct sigaction now{};
+  ::sigaction(SIGPROF, nullptr, &now);
+  return !(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL;
+}
+
+TEST_F(CpuProfileInProcess, RepliesWithAGzippedProfileAndRestoresSigprof) {
+  std::string reply = ask(cpu_request(300));
+  ASSERT_GE(reply.size(), 2u) << reply;
+  ASSERT_EQ(reply.substr(0, 2), "\x1f\x8b") << reply;
+  auto bytes = pprof::gunzip(reply);
+  ASSERT_TRUE(bytes.ok()) << bytes.message();
+  EXPECT_NE(bytes->find("nanoseconds"), std::string::npos);
+  EXPECT_TRUE(sigprof_is_default());
+  itimerval prof{};
+  ASSERT_EQ(::getitimer(ITIMER_PROF, &prof), 0);
+  EXPECT_EQ(prof.it_value.tv_sec + prof.it_value.tv_usec, 0);
+  // Again: a second profile after the first works the same.
+  EXPECT_EQ(ask(cpu_request(100)).substr(0, 2), "\x1f\x8b");
+}
+
+TEST_F(CpuProfileInProcess, ASecondRequestMeanwhileIsBusy) {
+  auto first = std::async(std::launch::async, [&] { return ask(cpu_request(1500)); });
+  // The first one holds the profiler once its SIGPROF handler is in.
+  ASSERT_TRUE(eventually([] { return !sigprof_is_default(); }, std::chrono::seconds(10)));
+  EXPECT_EQ(ask(cpu_request(100)),
+            "gops agent (C++): pprof-cpu busy: a CPU profile is already being taken; try later\n");
+  EXPECT_EQ(first.get().substr(0, 2), "\x1f\x8b");
+  EXPECT_TRUE(sigprof_is_default());
+}
+
+TEST_F(CpuProfileInProcess, ZeroDurationIsRefused) {
+  EXPECT_EQ(ask(cpu_request(0)),
+            "gops agent (C++): pprof-cpu refused: the duration must be more than 0 and at most 24 h, not 0 ms\n");
+}
+
+std::atomic<int> g_host_handler_calls{0};
+extern "C" void host_sigprof(int) { g_host_handler_calls.fetch_add(1); }
+
+TEST_F(CpuProfileInProcess, TheHostsOwnHandlerIsRefusedAndKept) {
+  struct sigaction host{};
+  host.sa_handler = host_sigprof;
+  ASSERT_EQ(::sigaction(SIGPROF, &host, nullptr), 0);
+  std::string reply = ask(cpu_request(200));
+  EXPECT_EQ(reply,
+            "gops agent (C++): pprof-cpu refused: the program handles SIGPROF itself (another profiler?); "
+            "its handler is left alone\n");
+  struct sigaction now{};
+  ::sigaction(SIGPROF, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, host_sigprof);
+  ::raise(SIGPROF);
+  EXPECT_EQ(g_host_handler_calls.load(), 1);
+  struct sigaction dfl{};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGPROF, &dfl, nullptr);
+}
+
+TEST_F(CpuProfileInProcess, SigIgnIsTheHostsChoiceToo) {
+  struct sigaction ignore{};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPROF, &ignore, nullptr), 0);
+  EXPECT_NE(ask(cpu_request(100)).find("pprof-cpu refused: the program handles SIGPROF itself"), std::string::npos);
+  struct sigaction now{};
+  ::sigaction(SIGPROF, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
+  struct sigaction dfl{};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGPROF, &dfl, nullptr);
+}
+
+}  // namespace
+}  // namespace gops::test
