@@ -1,18 +1,14 @@
 #include "agent/peer_access.hpp"
 
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <optional>
 
 #include "netsock/net_sockets.hpp"
+#include "netsock/sock_diag.hpp"
 
 namespace gops::agent {
 namespace {
@@ -66,49 +62,13 @@ struct Owner {
   std::uint8_t state = 0;
 };
 
-// The client's socket looked up by its exact 4-tuple through the kernel's
-// sock_diag netlink interface: one socket, not the whole table (reading
-// /proc/net/tcp walks every hash bucket and costs milliseconds per
-// connection on a busy or large machine). nullopt: not found or netlink
-// unavailable; the caller then reads /proc/self/net/tcp{,6}.
+// The client's socket looked up by its exact 4-tuple (sock_diag: one
+// socket, not the whole table). nullopt: not found or netlink unavailable;
+// the caller then reads /proc/self/net/tcp{,6}.
 std::optional<Owner> owner_by_sock_diag(const Endpoint& client, const Endpoint& server) {
-  int nl = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (nl < 0) return std::nullopt;
-  timeval timeout{1, 0};
-  ::setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  struct {
-    nlmsghdr header;
-    inet_diag_req_v2 request;
-  } message{};
-  message.header.nlmsg_len = sizeof message;
-  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  message.header.nlmsg_flags = NLM_F_REQUEST;
-  message.request.sdiag_family = client.ip.v6 ? AF_INET6 : AF_INET;
-  message.request.sdiag_protocol = IPPROTO_TCP;
-  message.request.idiag_states = ~0u;
-  inet_diag_sockid& id = message.request.id;
-  id.idiag_sport = htons(client.port);
-  id.idiag_dport = htons(server.port);
-  std::memcpy(id.idiag_src, client.ip.bytes.data(), client.ip.v6 ? 16 : 4);
-  std::memcpy(id.idiag_dst, server.ip.bytes.data(), server.ip.v6 ? 16 : 4);
-  id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
-  id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  std::optional<Owner> found;
-  if (::sendto(nl, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
-      static_cast<ssize_t>(sizeof message)) {
-    alignas(nlmsghdr) char buf[8192];
-    ssize_t n = ::recv(nl, buf, sizeof buf, 0);
-    auto* reply = reinterpret_cast<nlmsghdr*>(buf);
-    if (n > 0 && NLMSG_OK(reply, static_cast<unsigned>(n)) && reply->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-        reply->nlmsg_len >= NLMSG_LENGTH(sizeof(inet_diag_msg))) {
-      const auto* info = static_cast<const inet_diag_msg*>(NLMSG_DATA(reply));
-      found = Owner{static_cast<uid_t>(info->idiag_uid), info->idiag_state};
-    }
-  }
-  ::close(nl);
-  return found;
+  auto found = netsock::tcp_socket_by_endpoints(client.ip, client.port, server.ip, server.port);
+  if (!found || !*found) return std::nullopt;
+  return Owner{(*found)->uid, (*found)->state};
 }
 
 std::optional<Owner> owner_by_proc_table(const Endpoint& client, const Endpoint& server) {
