@@ -93,8 +93,15 @@ TEST_F(AgentApi, UnknownByteIsClosedWithoutReply) {
   EXPECT_EQ(r.bytes, "");
 }
 
+TEST_F(AgentApi, HeapProfileWithoutTheSamplerSaysHowToEnableIt) {
+  std::string r = ask("\x05");
+  EXPECT_EQ(r.rfind("gops agent (C++): pprof-heap needs the heap sampler: link gops::heap_sampler", 0), 0u) << r;
+  EXPECT_NE(r.find("LD_PRELOAD=/path/to/libgops_heap_sampler.so\n"), std::string::npos) << r;
+  EXPECT_EQ(r.find('\n'), r.size() - 1) << r;
+}
+
 TEST_F(AgentApi, ProfilesNotYetSupportedGetOneLine) {
-  for (const char* b : {"\x05", "\x08"}) {
+  for (const char* b : {"\x08"}) {
     std::string r = ask(b);
     EXPECT_NE(r.find("is not supported by this agent yet\n"), std::string::npos) << r;
     EXPECT_EQ(r.find('\n'), r.size() - 1) << r;

@@ -30,7 +30,7 @@ TEST(AgentGoClient, EveryGoCommandIsAnswered) {
       {{"stats"}, "OS threads: "},
       {{"setgc", "-1"}, "GC percent -1 not applied"},
       {{"setgc", "250"}, "GC percent 250 not applied"},
-      {{"pprof-heap"}, "pprof-heap is not supported by this agent yet\n"},
+      {{"pprof-heap"}, "pprof-heap needs the heap sampler: link gops::heap_sampler into the program"},
       {{"trace"}, "trace is not supported by this agent yet\n"},
   };
   for (const Case& c : cases) {
