@@ -31,6 +31,21 @@ Fn next(const char* name) {
   return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
 }
 
+const void* object_of(const void* fn) {
+  Dl_info info{};
+  return fn && ::dladdr(fn, &info) ? info.dli_fbase : nullptr;
+}
+
+// A function the program's allocator lacks would be found further down the
+// search order (jemalloc has no pvalloc: glibc's would answer, with memory
+// from another heap). Only the allocator's own functions are kept; the hooks
+// build the missing ones on the others.
+template <class Fn>
+Fn from_object(const void* object, const char* name) {
+  Fn fn = next<Fn>(name);
+  return fn && object_of(reinterpret_cast<const void*>(fn)) == object ? fn : nullptr;
+}
+
 void resolve() {
   int expected = 0;
   if (!g_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
@@ -44,15 +59,18 @@ void resolve() {
   t_resolving = true;
   RealAllocator r{};
   r.malloc = next<decltype(r.malloc)>("malloc");
-  r.free = next<decltype(r.free)>("free");
-  r.calloc = next<decltype(r.calloc)>("calloc");
-  r.realloc = next<decltype(r.realloc)>("realloc");
-  r.posix_memalign = next<decltype(r.posix_memalign)>("posix_memalign");
-  r.aligned_alloc = next<decltype(r.aligned_alloc)>("aligned_alloc");
-  r.memalign = next<decltype(r.memalign)>("memalign");
-  r.valloc = next<decltype(r.valloc)>("valloc");
-  r.pvalloc = next<decltype(r.pvalloc)>("pvalloc");
-  r.malloc_usable_size = next<decltype(r.malloc_usable_size)>("malloc_usable_size");
+  const void* object = object_of(reinterpret_cast<const void*>(r.malloc));
+  r.free = from_object<decltype(r.free)>(object, "free");
+  r.calloc = from_object<decltype(r.calloc)>(object, "calloc");
+  r.realloc = from_object<decltype(r.realloc)>(object, "realloc");
+  r.posix_memalign = from_object<decltype(r.posix_memalign)>(object, "posix_memalign");
+  r.aligned_alloc = from_object<decltype(r.aligned_alloc)>(object, "aligned_alloc");
+  r.memalign = from_object<decltype(r.memalign)>(object, "memalign");
+  r.valloc = from_object<decltype(r.valloc)>(object, "valloc");
+  // pvalloc is always built on posix_memalign: glibc marks it obsolete and
+  // jemalloc, tcmalloc's minimal build and valgrind lack or refuse it.
+  r.pvalloc = nullptr;
+  r.malloc_usable_size = from_object<decltype(r.malloc_usable_size)>(object, "malloc_usable_size");
   t_resolving = false;
   t_state.in_hook = was;
   if (!r.malloc || !r.free || !r.calloc || !r.realloc || !r.posix_memalign) {

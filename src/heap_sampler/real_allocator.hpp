@@ -18,7 +18,7 @@ struct RealAllocator {
   void* (*aligned_alloc)(std::size_t, std::size_t);  // may be null: emulated
   void* (*memalign)(std::size_t, std::size_t);       // may be null: emulated
   void* (*valloc)(std::size_t);                      // may be null: emulated
-  void* (*pvalloc)(std::size_t);                     // may be null: emulated
+  void* (*pvalloc)(std::size_t);                     // null: always emulated
   std::size_t (*malloc_usable_size)(void*);          // may be null
 };
 

@@ -103,7 +103,12 @@ GOPS_HS_HOOK_PATH void sample_point(ThreadState& state, void* ptr, std::size_t s
 }
 
 std::uint64_t sampling_rate() noexcept { return g_rate.load(std::memory_order_relaxed); }
-void set_sampling_rate(std::uint64_t bytes) noexcept { g_rate.store(bytes, std::memory_order_relaxed); }
+void set_sampling_rate(std::uint64_t bytes) noexcept {
+  g_rate.store(bytes, std::memory_order_relaxed);
+  // The caller's own next interval follows the new rate at once (other
+  // threads pick it up at their next sample).
+  if (t_state.rng != 0) t_state.bytes_until_sample = next_interval(t_state, bytes);
+}
 
 namespace {
 

@@ -1,0 +1,157 @@
+// The sampler in this very process (linked in): exact per-thread call
+// counts, counts of exited threads kept in the totals, the Poisson estimate
+// of a known live amount, freeing, switching sampling off, and Go's scaling.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "agent/heap_scale.hpp"
+#include "heap_sampler/gops_heap_sampler.h"
+
+namespace gops::test {
+namespace {
+
+void touch(void* p) { asm volatile("" : : "r"(p) : "memory"); }  // the compiler may not drop the allocation
+
+gops_heap_sampler_counts my_counts() {
+  gops_heap_sampler_counts c{};
+  gops_heap_sampler_my_counts(&c);
+  return c;
+}
+
+gops_heap_sampler_counts totals() {
+  gops_heap_sampler_counts c{};
+  gops_heap_sampler_total_counts(&c);
+  return c;
+}
+
+TEST(HeapSampler, CountsEveryCallOfThisThreadExactly) {
+  void* blocks[1000];
+  gops_heap_sampler_counts before = my_counts();
+  for (void*& b : blocks) {
+    b = std::malloc(48);
+    touch(b);
+  }
+  for (int i = 0; i < 500; ++i) std::free(blocks[i]);
+  for (int i = 500; i < 510; ++i) blocks[i] = std::realloc(blocks[i], 4096);
+  for (int i = 0; i < 200; ++i) {
+    int* p = new int[4];
+    touch(p);
+    delete[] p;
+  }
+  void* aligned = nullptr;
+  if (posix_memalign(&aligned, 256, 100) != 0) aligned = nullptr;
+  std::free(aligned);
+  void* volatile null = nullptr;  // a literal free(nullptr) is dropped by the compiler
+  std::free(null);
+  gops_heap_sampler_counts after = my_counts();
+  for (int i = 500; i < 1000; ++i) std::free(blocks[i]);
+  EXPECT_EQ(after.alloc_calls - before.alloc_calls, 1000u + 200u + 1u);
+  EXPECT_EQ(after.free_calls - before.free_calls, 500u + 200u + 2u);
+  EXPECT_EQ(after.realloc_calls - before.realloc_calls, 10u);
+}
+
+TEST(HeapSampler, ExitedThreadsStayInTheTotals) {
+  gops_heap_sampler_counts before = totals();
+  std::thread worker([] {
+    for (int i = 0; i < 100000; ++i) {
+      void* p = std::malloc(32);
+      touch(p);
+      std::free(p);
+    }
+  });
+  worker.join();
+  gops_heap_sampler_counts after = totals();
+  // std::thread's own state (allocated here, freed at the end of the
+  // thread) adds a few calls.
+  EXPECT_GE(after.alloc_calls - before.alloc_calls, 100000u);
+  EXPECT_LE(after.alloc_calls - before.alloc_calls, 100010u);
+  EXPECT_GE(after.free_calls - before.free_calls, 100000u);
+  EXPECT_LE(after.free_calls - before.free_calls, 100010u);
+}
+
+__attribute__((noinline)) void allocate_16mib(std::vector<void*>& keep) {
+  for (int i = 0; i < 262144; ++i) {
+    void* p = std::malloc(64);
+    touch(p);
+    keep.push_back(p);
+  }
+}
+
+const gops_heap_sampler_site* site_in(const std::vector<gops_heap_sampler_site>& sites, void (*fn)(std::vector<void*>&)) {
+  auto start = reinterpret_cast<std::uintptr_t>(fn);
+  for (const auto& s : sites)
+    if (s.depth > 0 && s.pcs[0] > start && s.pcs[0] < start + 512) return &s;
+  return nullptr;
+}
+
+std::vector<gops_heap_sampler_site> all_sites() {
+  std::vector<gops_heap_sampler_site> sites(gops_heap_sampler_sites(nullptr, 0) + 64);
+  sites.resize(gops_heap_sampler_sites(sites.data(), sites.size()));
+  return sites;
+}
+
+TEST(HeapSampler, EstimatesALiveAmountAndForgetsItWhenFreed) {
+  constexpr std::uint64_t kRate = 4096;  // ~4096 samples: 1.6% standard error
+  gops_heap_sampler_set_rate(kRate);
+  std::vector<void*> keep;
+  keep.reserve(262144);
+  allocate_16mib(keep);
+  std::vector<gops_heap_sampler_site> sites = all_sites();
+  const gops_heap_sampler_site* site = site_in(sites, allocate_16mib);
+  ASSERT_NE(site, nullptr) << "no site whose leaf is in allocate_16mib, among " << sites.size();
+  agent::ScaledPair inuse = agent::scale_heap_sample(site->inuse_count, site->inuse_bytes, kRate);
+  const double truth = 16.0 * 1024 * 1024;
+  EXPECT_NEAR(static_cast<double>(inuse.bytes), truth, 0.15 * truth) << site->inuse_count << " samples";
+  EXPECT_NEAR(static_cast<double>(inuse.count), 262144.0, 0.15 * 262144.0);
+  EXPECT_EQ(site->alloc_count, site->inuse_count);
+
+  for (void* p : keep) std::free(p);
+  sites = all_sites();
+  site = site_in(sites, allocate_16mib);
+  ASSERT_NE(site, nullptr);
+  EXPECT_EQ(site->inuse_count, 0u);
+  EXPECT_EQ(site->inuse_bytes, 0u);
+  EXPECT_GT(site->alloc_count, 0u) << "allocations since start stay";
+  gops_heap_sampler_set_rate(512 * 1024);
+}
+
+TEST(HeapSampler, RateZeroStopsSampling) {
+  gops_heap_sampler_set_rate(0);
+  gops_heap_sampler_status before{}, after{};
+  std::vector<void*> keep;
+  keep.reserve(4096);
+  // First crossing of the interval drawn at the old rate: not sampled.
+  gops_heap_sampler_get_status(&before);
+  for (int i = 0; i < 4096; ++i) {
+    keep.push_back(std::malloc(16384));  // 64 MiB: well past any interval
+    touch(keep.back());
+  }
+  gops_heap_sampler_get_status(&after);
+  for (void* p : keep) std::free(p);
+  gops_heap_sampler_set_rate(512 * 1024);
+  EXPECT_EQ(after.rate, 0u);
+  EXPECT_LE(after.live_samples, before.live_samples);
+  EXPECT_EQ(after.sites, before.sites);
+}
+
+TEST(HeapScale, AsGoScalesHeapSamples) {
+  // scale = 1 / (1 - exp(-avg/rate)): avg == rate gives 1/(1 - 1/e).
+  agent::ScaledPair p = agent::scale_heap_sample(10, 10 * 524288, 524288);
+  EXPECT_EQ(p.count, 15);                 // 10 * 1.58198
+  EXPECT_EQ(p.bytes, 8294114);            // 5242880 * 1.58198
+  p = agent::scale_heap_sample(1, 64, 524288);  // a small block stands for ~8192
+  EXPECT_EQ(p.count, 8192);
+  EXPECT_EQ(p.bytes, 524320);
+  p = agent::scale_heap_sample(3, 300, 1);  // rate 1: every allocation sampled
+  EXPECT_EQ(p.count, 3);
+  EXPECT_EQ(p.bytes, 300);
+  p = agent::scale_heap_sample(0, 0, 524288);
+  EXPECT_EQ(p.count, 0);
+}
+
+}  // namespace
+}  // namespace gops::test
