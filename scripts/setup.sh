@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go elfutils hyperfine npm
   libjemalloc2 libtcmalloc-minimal4 time jq man-db groff-base
+  valgrind heaptrack
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev
 )
