@@ -158,6 +158,17 @@ function(gops_combined_archive target output_name out_externals)
     VERBATIM)
   add_custom_target(${target}_combined ALL DEPENDS ${archive})
   install(FILES ${archive} DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # `cmake --install --strip` and CPack (CPACK_STRIP_FILES) strip executables
+  # and shared objects only: drop the archive's debug info there too, as
+  # Debian does for static libraries (21 MB -> a few MB), keeping its symbols.
+  set(libdir "\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+    set(libdir "${CMAKE_INSTALL_LIBDIR}")
+  endif()
+  install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+  execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug \"\$ENV{DESTDIR}${libdir}/lib${output_name}.a\"
+    COMMAND_ERROR_IS_FATAL ANY)
+endif()")
   set(${out_externals} ${external} PARENT_SCOPE)
 endfunction()
 

@@ -52,11 +52,16 @@ TEST(PackageDeb, UnpackedDebRunsGopsAndHoldsEveryPart) {
   EXPECT_EQ(read_file(root + "/usr/share/man/man1/gops.1"), read_file(source_dir() + "/docs/gops.1"));
   EXPECT_NE(read_file(root + "/usr/share/bash-completion/completions/gops").find("complete"), std::string::npos);
 
-  // The .pc file finds its prefix from where it lies, wherever the tree is.
-  RunResult cflags =
-      run({pkg_config(), "--cflags", "gops-agent"}, {{"PKG_CONFIG_PATH", root + "/usr/lib/pkgconfig"}});
-  EXPECT_EQ(cflags.exit_code, 0) << cflags.err;
-  EXPECT_NE(cflags.out.find("-I" + root + "/usr/"), std::string::npos) << cflags.out;
+  // The .pc file finds its prefix from where it lies, wherever the tree is;
+  // the archive, stripped of its debug info by CPack, still links.
+  RunResult compile = build_with_pkg_config(root + "/usr/lib/pkgconfig", dir.path() + "/consumer");
+  ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
+  EXPECT_NE(compile.out.find("-I" + root + "/usr/"), std::string::npos) << compile.out;
+  Child consumer = start_consumer(dir.path() + "/consumer", "deb-consumer", dir.path() + "/config");
+  RunResult answer = run({root + "/usr/bin/gops", "version", std::to_string(consumer.pid())},
+                         {{"GOPS_CONFIG_DIR", dir.path() + "/config"}}, std::chrono::seconds(30));
+  EXPECT_EQ(answer.exit_code, 0) << answer.err;
+  EXPECT_NE(answer.out.find("program: deb-consumer\n"), std::string::npos) << answer.out;
 }
 
 }  // namespace

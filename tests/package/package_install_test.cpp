@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -117,16 +116,10 @@ TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
 }
 
 TEST_F(PackageInstall, PkgConfigConsumerRunsTheAgent) {
-  RunResult flags = run({pkg_config(), "--cflags", "--libs", "gops-agent"},
-                        {{"PKG_CONFIG_PATH", prefix() + "/lib/pkgconfig"}});
-  ASSERT_EQ(flags.exit_code, 0) << flags.err;
-  EXPECT_NE(flags.out.find("-I" + prefix() + "/"), std::string::npos) << flags.out;
-  std::vector<std::string> argv{cxx(), "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
-                                source_dir() + "/tests/package/consumer/main.cpp", "-o", path("consumer-pc")};
-  std::istringstream words(flags.out);
-  for (std::string word; words >> word;) argv.push_back(word);
-  RunResult compile = run(argv);
+  RunResult compile = build_with_pkg_config(prefix() + "/lib/pkgconfig", path("consumer-pc"));
   ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
+  // The header from the prefix (the .pc file finds it from its own place).
+  EXPECT_NE(compile.out.find("-I" + prefix() + "/"), std::string::npos) << compile.out;
   expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer");
   // The heap sampler's shared object, preloaded into the same program.
   if (has_heap_sampler()) {

@@ -1,6 +1,8 @@
 #include "package_support.hpp"
 
+#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace gops::test::package {
 
@@ -14,6 +16,18 @@ bool has_heap_sampler() { return GOPS_PACKAGE_HEAP_SAMPLER; }
 
 RunResult install_into(const std::string& prefix) {
   return run({cmake(), "--install", binary_dir(), "--prefix", prefix}, {}, std::chrono::seconds(60));
+}
+
+RunResult build_with_pkg_config(const std::string& pc_dir, const std::string& exe) {
+  RunResult flags = run({pkg_config(), "--cflags", "--libs", "gops-agent"}, {{"PKG_CONFIG_PATH", pc_dir}});
+  if (flags.exit_code != 0) return flags;
+  std::vector<std::string> argv{cxx(), "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+                                source_dir() + "/tests/package/consumer/main.cpp", "-o", exe};
+  std::istringstream words(flags.out);
+  for (std::string word; words >> word;) argv.push_back(word);
+  RunResult compile = run(argv);
+  compile.out = flags.out + compile.out;
+  return compile;
 }
 
 Child start_consumer(const std::string& exe, const std::string& version, const std::string& config_dir,

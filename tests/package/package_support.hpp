@@ -21,6 +21,11 @@ bool has_heap_sampler();  // the build has the heap sampler, so the package too
 // failure.
 RunResult install_into(const std::string& prefix);
 
+// Compiles and links tests/package/consumer/main.cpp into `exe` with the
+// flags `pkg-config --cflags --libs gops-agent` gives for the .pc files in
+// `pc_dir`; the flags (in out) and the compiler's output on failure.
+RunResult build_with_pkg_config(const std::string& pc_dir, const std::string& exe);
+
 // Starts a consumer program (tests/package/consumer) that shows `version`
 // as its program version, with `env` added; waits until its agent listens.
 Child start_consumer(const std::string& exe, const std::string& version, const std::string& config_dir,
