@@ -26,8 +26,8 @@ set(GOPS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/gops)
 # `Requires`/`Libs` of the .pc file, not the .private fields (which a plain
 # `pkg-config --libs` skips).
 set(GOPS_KNOWN_EXTERNALS
-  "PkgConfig::LIBUNWIND|pkg_check_modules(gops_libunwind REQUIRED QUIET IMPORTED_TARGET libunwind)|PkgConfig::gops_libunwind|module:libunwind"
-  "PkgConfig::LIBDW|pkg_check_modules(gops_libdw REQUIRED QUIET IMPORTED_TARGET libdw)|PkgConfig::gops_libdw|module:libdw"
+  "PkgConfig::LIBUNWIND|gops_find_module(gops_libunwind libunwind libunwind-dev)|PkgConfig::gops_libunwind|module:libunwind"
+  "PkgConfig::LIBDW|gops_find_module(gops_libdw libdw libdw-dev)|PkgConfig::gops_libdw|module:libdw"
   "ZLIB::ZLIB|find_dependency(ZLIB)|ZLIB::ZLIB|module:zlib"
   "Threads::Threads|find_dependency(Threads)|Threads::Threads|flag:-pthread"
   "dl||dl|flag:-ldl"
@@ -301,4 +301,7 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libunwind-dev, pkg-config")
 # Executables and shared objects without their debug info (the static
 # libraries, installed as files, keep their symbols).
 set(CPACK_STRIP_FILES ON)
+# `cpack --config CPackSourceConfig.cmake`: the sources, not the build trees.
+set(CPACK_SOURCE_GENERATOR TGZ)
+set(CPACK_SOURCE_IGNORE_FILES "/build/" "/\\.git/" "/node_modules/" "/\\.cache/")
 include(CPack)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -95,9 +96,22 @@ TEST_F(PackageInstall, ArchiveDefinesEveryGopsSymbolItUses) {
 
 TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
   std::string build = path("build-cmake");
-  RunResult configure = run({cmake(), "-S", source_dir() + "/tests/package/consumer", "-B", build, "-G", "Ninja",
-                             "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_CXX_COMPILER=" + cxx(),
-                             "-DCMAKE_PREFIX_PATH=" + prefix()});
+  std::vector<std::string> configure_argv{cmake(), "-S", source_dir() + "/tests/package/consumer", "-B", build,
+                                          "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                                          "-DCMAKE_CXX_COMPILER=" + cxx(), "-DCMAKE_PREFIX_PATH=" + prefix()};
+  // Without the system's pkg-config modules (libunwind, libdw), the package
+  // is not found and says what to install.
+  fs::create_directory(path("no-pc"));
+  RunResult without = run(configure_argv, {{"PKG_CONFIG_LIBDIR", path("no-pc")}, {"PKG_CONFIG_PATH", ""}});
+  EXPECT_NE(without.exit_code, 0) << without.out;
+  std::string message;  // CMake wraps the message: one space for each run of blanks
+  for (char c : without.err) {
+    if (!std::isspace(static_cast<unsigned char>(c))) message += c;
+    else if (!message.empty() && message.back() != ' ') message += ' ';
+  }
+  EXPECT_NE(message.find("(Debian: apt install libunwind-dev)"), std::string::npos) << without.err;
+
+  RunResult configure = run(configure_argv);
   ASSERT_EQ(configure.exit_code, 0) << configure.out << configure.err;
   // Found in the prefix, not in some other installed gops.
   EXPECT_NE(read_file(build + "/CMakeCache.txt").find("gops_DIR:PATH=" + prefix() + "/lib/cmake/gops\n"),
