@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine, then builds and runs the whole test
-# suite in each preset given (default: release and asan), then runs each
-# fuzzer briefly. Exits non-zero on the first failure.
+# suite in each preset given (default: release, asan, and tsan for the
+# tests labelled "tsan": the agent's threads), then runs each fuzzer
+# briefly. Exits non-zero on the first failure.
 #
-#   scripts/run-tests.sh                 # release + asan + fuzz
+#   scripts/run-tests.sh                 # release + asan + tsan + fuzz
 #   scripts/run-tests.sh release         # one preset, no fuzzing
 #   GOPS_FUZZ_SECONDS=0 scripts/run-tests.sh   # skip the fuzz run
 set -euo pipefail
@@ -16,13 +17,17 @@ scripts/fetch-go-corpus.sh
 presets=("$@")
 fuzz_seconds=${GOPS_FUZZ_SECONDS:-}
 if ((${#presets[@]} == 0)); then
-  presets=(release asan)
+  presets=(release asan tsan)
   fuzz_seconds=${fuzz_seconds:-15}
 fi
 for preset in "${presets[@]}"; do
   echo "=== preset $preset ==="
   cmake --preset "$preset"
-  cmake --build --preset "$preset" -j2
+  if [[ $preset == tsan ]]; then
+    cmake --build --preset tsan -j2 --target tsan_tests  # only what the tsan test preset runs
+  else
+    cmake --build --preset "$preset" -j2
+  fi
   ctest --preset "$preset" -j2
 done
 if [[ -n "$fuzz_seconds" && "$fuzz_seconds" != 0 ]]; then

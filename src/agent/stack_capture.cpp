@@ -1,7 +1,5 @@
 #include "agent/stack_capture.hpp"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -15,13 +13,7 @@
 #include <new>
 #include <thread>
 
-#if defined(__SANITIZE_THREAD__)
-#define GOPS_AGENT_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define GOPS_AGENT_TSAN 1
-#endif
-#endif
+#include "agent/unwind.hpp"
 
 namespace gops::agent {
 namespace {
@@ -44,7 +36,13 @@ constexpr int kChunkSlots = 256;
 constexpr int kMaxChunks = 64;  // 16384 threads
 std::atomic<Slot*> g_chunks[kMaxChunks];
 std::atomic<int> g_signal{0};
-sem_t g_answered;  // posted by each handler that finished a slot
+std::atomic<pid_t> g_pid{0};  // this process, set before each capture: no getpid() per signal
+sem_t g_answered;  // posted by the handler that finished the last awaited slot
+// Answers still awaited by the current capture. A hint only (a handler of
+// an abandoned capture may still count down here): completion is decided
+// by scanning the slots, but the requester sleeps until this says so
+// instead of waking for every one of a thousand answers.
+std::atomic<std::int64_t> g_pending{0};
 
 std::uint64_t word(std::uint64_t generation, Phase phase) { return generation << 2 | phase; }
 
@@ -62,34 +60,15 @@ extern "C" void on_capture_signal(int, siginfo_t* info, void* context) {
   auto value = reinterpret_cast<std::uintptr_t>(info->si_value.sival_ptr);
   auto index = static_cast<std::uint32_t>(value & 0xffffffffu);
   std::uint64_t generation = value >> 32;
-  Slot* slot = info->si_code == SI_QUEUE && info->si_pid == ::getpid() ? slot_at(index) : nullptr;
+  Slot* slot = info->si_code == SI_QUEUE && info->si_pid == g_pid.load(std::memory_order_relaxed) ? slot_at(index)
+                                                                                                  : nullptr;
   std::uint64_t expected = word(generation, kArmed);
   if (slot != nullptr &&
       slot->state.compare_exchange_strong(expected, word(generation, kWriting), std::memory_order_acq_rel)) {
-    unw_cursor_t cursor;
-    int depth = 0;
-#ifdef GOPS_AGENT_TSAN
-    // ThreadSanitizer runs handlers later, at a safe point, with the context
-    // saved when the signal arrived: that stack is gone. Unwind from here.
-    (void)context;
-    unw_context_t here;
-    unw_getcontext(&here);
-    int init = unw_init_local(&cursor, &here);
-    if (init == 0) unw_step(&cursor);  // this handler's own frame
-#else
-    // Start at the interrupted instruction, not in this handler.
-    int init = unw_init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME);
-#endif
-    if (init == 0) {
-      do {
-        unw_word_t ip = 0;
-        if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-        slot->pcs[depth++] = static_cast<std::uintptr_t>(ip);
-      } while (depth < kMaxFrames && unw_step(&cursor) > 0);
-    }
+    int depth = unwind_from_signal(context, slot->pcs, kMaxFrames);
     slot->depth = depth;
     slot->state.store(word(generation, kDone), std::memory_order_release);
-    ::sem_post(&g_answered);
+    if (g_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ::sem_post(&g_answered);
   }
   errno = saved_errno;
 }
@@ -106,6 +85,7 @@ Result<int> claim_signal() {
     ours.sa_sigaction = on_capture_signal;
     ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
     sigfillset(&ours.sa_mask);  // nothing else runs inside the handler
+    prepare_unwinder();
     if (::sigaction(sig, &ours, nullptr) != 0) continue;
     g_signal.store(sig);
     return sig;
@@ -126,14 +106,16 @@ bool ensure_slots(std::size_t count) {
 }
 
 int send_to(pid_t tid, int sig, std::uint32_t index, std::uint64_t generation) {
+  static const uid_t uid = ::getuid();
+  pid_t pid = g_pid.load(std::memory_order_relaxed);
   siginfo_t info;
   std::memset(&info, 0, sizeof info);
   info.si_signo = sig;
   info.si_code = SI_QUEUE;
-  info.si_pid = ::getpid();
-  info.si_uid = ::getuid();
+  info.si_pid = pid;
+  info.si_uid = uid;
   info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(generation << 32 | index));
-  return static_cast<int>(::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), tid, sig, &info));
+  return static_cast<int>(::syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, &info));
 }
 
 std::mutex g_capture_mutex;
@@ -155,6 +137,7 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
   auto sig = claim_signal();
   if (!sig) return sig.error();
   std::uint64_t generation = ++g_generation & 0xffffffffu;
+  g_pid.store(::getpid(), std::memory_order_relaxed);
   std::vector<CapturedStack> out(tids.size());
   std::vector<std::int64_t> slot_of(tids.size(), -1);
 
@@ -163,12 +146,16 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
   ensure_slots(tids.size() + 64);
   std::uint32_t next = 0;
   std::size_t sent = 0;
+  std::int64_t to_send = 0;
+  for (std::size_t i = 0; i < tids.size(); ++i) to_send += skip.empty() || !skip[i] ? 1 : 0;
+  g_pending.store(to_send, std::memory_order_release);
   for (std::size_t i = 0; i < tids.size(); ++i) {
     out[i].tid = tids[i];
     if (!skip.empty() && skip[i]) continue;
     Slot* slot = nullptr;
     while ((slot = slot_at(next)) != nullptr && (slot->state.load() & 3) == kWriting) ++next;
     if (slot == nullptr) {
+      g_pending.fetch_sub(1);
       out[i].missing = "no capture slot left";
       continue;
     }
@@ -177,6 +164,7 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
     slot->state.store(word(generation, kArmed), std::memory_order_release);
     if (send_to(tids[i], *sig, next, generation) != 0) {
       slot->state.store(kIdle);
+      g_pending.fetch_sub(1);
       out[i].missing = errno == ESRCH ? "thread exited" : std::string("signal failed: ") + std::strerror(errno);
       continue;
     }
@@ -187,14 +175,16 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
   // Wait for the answers, up to the deadline.
   auto started = std::chrono::steady_clock::now();
   auto give_up = started + deadline;
-  bool asked_why = false;
-  // Threads that cannot answer (signal masked, stopped): abandoned early.
+  // Threads that cannot answer (signal masked, stopped): abandoned early,
+  // once answers stop coming in (on a busy machine a thousand threads take
+  // a while to be scheduled: a fixed grace period would ask about each).
+  std::vector<bool> asked(tids.size(), false);
   auto abandon_the_silent = [&] {
-    asked_why = true;
     for (std::size_t i = 0; i < tids.size(); ++i) {
-      if (slot_of[i] < 0) continue;
+      if (slot_of[i] < 0 || asked[i]) continue;
       Slot* slot = slot_at(static_cast<std::uint32_t>(slot_of[i]));
       if (slot->state.load(std::memory_order_acquire) != word(generation, kArmed)) continue;
+      asked[i] = true;
       std::string why = why_silent(tids[i]);
       if (why.empty()) continue;
       std::uint64_t armed = word(generation, kArmed);
@@ -202,6 +192,7 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
       out[i].missing = why;
       slot_of[i] = -1;
       --sent;
+      g_pending.fetch_sub(1);
     }
   };
   auto count_done = [&] {
@@ -212,25 +203,30 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
         ++done;
     return done;
   };
-  std::size_t posts = 0;  // a hint (stale posts of earlier captures count too): scan when it says so
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (posts >= sent && count_done() >= sent) break;
-    if (!asked_why && std::chrono::steady_clock::now() - started > std::chrono::milliseconds(30)) {
+  constexpr auto kStall = std::chrono::milliseconds(20);
+  std::int64_t last_pending = g_pending.load();
+  auto last_progress = started;
+  while (true) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= give_up) break;
+    std::int64_t pending = g_pending.load(std::memory_order_acquire);
+    if (pending <= 0 && count_done() >= sent) break;
+    if (pending != last_pending) {
+      last_pending = pending;
+      last_progress = now;
+    } else if (now - last_progress >= kStall) {
       abandon_the_silent();
+      last_progress = now;
       continue;
     }
     timespec until{};
     ::clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 20 * 1000 * 1000;  // re-check now and then: posts are counted by scanning
+    until.tv_nsec += 5 * 1000 * 1000;  // the last answer posts; re-check now and then regardless
     if (until.tv_nsec >= 1000000000) {
       until.tv_sec += 1;
       until.tv_nsec -= 1000000000;
     }
-    if (::sem_timedwait(&g_answered, &until) == 0) {
-      ++posts;
-    } else if (errno == ETIMEDOUT) {
-      posts = sent;  // waited a while: look at the slots themselves
-    }
+    ::sem_timedwait(&g_answered, &until);
   }
 
   // Collect; abandon slots that did not answer so a late signal is ignored.

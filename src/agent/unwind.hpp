@@ -1,0 +1,22 @@
+// Stack walks from inside a signal handler, shared by the stack dump, the
+// CPU profiler and the tracer. Async-signal-safe: libunwind's local
+// unwinder (made for signal handlers), the caller's preallocated array, no
+// allocation, no locks the interrupted code could hold.
+#pragma once
+
+#include <cstdint>
+
+namespace gops::agent {
+
+// Call once, outside any handler, before the first walk: libunwind's
+// global cache takes a lock and blocks all signals around it on every step
+// (two sigprocmask calls a frame); a cache per thread needs neither.
+void prepare_unwinder();
+
+// Fills `pcs` with the interrupted thread's stack, leaf first: pcs[0] is
+// the interrupted instruction (from the handler's `context`, its third
+// argument), the rest are return addresses. Returns the depth (<= max).
+// Async-signal-safe.
+int unwind_from_signal(void* context, std::uintptr_t* pcs, int max);
+
+}  // namespace gops::agent
