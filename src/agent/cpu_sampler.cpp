@@ -1,8 +1,6 @@
 #include "agent/cpu_sampler.hpp"
 
-#define UNW_LOCAL_ONLY
 #include <dirent.h>
-#include <libunwind.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -17,14 +15,7 @@
 
 #include "agent/agent_threads.hpp"
 #include "agent/cpu_sample_ring.hpp"
-
-#if defined(__SANITIZE_THREAD__)
-#define GOPS_AGENT_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define GOPS_AGENT_TSAN 1
-#endif
-#endif
+#include "agent/unwind.hpp"
 
 namespace gops::agent {
 namespace {
@@ -38,8 +29,8 @@ std::atomic<int> g_in_flight{0};
 // Allocated on first use and never freed: a late handler never sees freed memory.
 std::atomic<CpuSampleRing*> g_ring{nullptr};
 
-// Async-signal-safe: atomics, libunwind's local unwinder (made for signal
-// handlers), and the ring's preallocated slots. No malloc, no lock the
+// Async-signal-safe: atomics, the shared signal-safe unwinder (unwind.hpp)
+// and the ring's preallocated slots. No malloc, no lock the
 // interrupted code could hold, no stdio. Only our timers' signals count.
 extern "C" void on_sigprof(int, siginfo_t* info, void* context) {
   int saved_errno = errno;
@@ -48,26 +39,7 @@ extern "C" void on_sigprof(int, siginfo_t* info, void* context) {
   if (info->si_code == SI_TIMER && ring != nullptr && g_recording.load(std::memory_order_acquire)) {
     std::uint64_t ticket = 0;
     if (CpuSampleSlot* slot = ring->reserve(ticket)) {
-      unw_cursor_t cursor;
-      std::uint32_t depth = 0;
-#ifdef GOPS_AGENT_TSAN
-      // ThreadSanitizer runs handlers later, at a safe point, with the
-      // context saved when the signal arrived: that stack is gone.
-      (void)context;
-      unw_context_t here;
-      unw_getcontext(&here);
-      int init = unw_init_local(&cursor, &here);
-      if (init == 0) unw_step(&cursor);  // this handler's own frame
-#else
-      int init = unw_init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME);
-#endif
-      if (init == 0) {
-        do {
-          unw_word_t ip = 0;
-          if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-          slot->pcs[depth++] = static_cast<std::uintptr_t>(ip);
-        } while (depth < static_cast<std::uint32_t>(kMaxFrames) && unw_step(&cursor) > 0);
-      }
+      auto depth = static_cast<std::uint32_t>(unwind_from_signal(context, slot->pcs, kMaxFrames));
       slot->depth = depth;
       slot->weight = 1 + static_cast<std::uint32_t>(info->si_overrun > 0 ? info->si_overrun : 0);
       ring->publish(slot, ticket);
@@ -124,6 +96,7 @@ Result<std::unique_ptr<CpuSampler>> CpuSampler::start(std::chrono::nanoseconds p
     g_ring.store(ring, std::memory_order_release);
   }
   ring->reset();
+  prepare_unwinder();
 
   struct sigaction ours{};
   ours.sa_sigaction = on_sigprof;
@@ -203,15 +176,24 @@ void CpuSampler::stop() {
   stopped_ = true;
   g_recording.store(false, std::memory_order_release);
   for (const ThreadTimer& t : timers_) ::timer_delete(t.timer);
+  // A host that installed its own SIGPROF handler meanwhile keeps it.
+  struct sigaction current{};
+  bool ours = ::sigaction(SIGPROF, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) &&
+              current.sa_sigaction == on_sigprof;
   // A SIGPROF already queued (to a thread that blocks it, or not yet run)
   // would kill the process under the default action: setting SIG_IGN
   // discards every pending instance, then the host's disposition returns.
-  struct sigaction ignore{};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPROF, &ignore, nullptr);
+  // (Linux 6.13 and later drop a deleted timer's queued signal themselves;
+  // older kernels deliver it.)
+  if (ours) {
+    struct sigaction ignore{};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPROF, &ignore, nullptr);
+  }
+  // Handlers still running finish their slot before the ring is read.
   for (int i = 0; i < 1000 && g_in_flight.load(std::memory_order_acquire) != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  ::sigaction(SIGPROF, &previous_, nullptr);
+  if (ours) ::sigaction(SIGPROF, &previous_, nullptr);
 }
 
 std::uint64_t CpuSampler::dropped() const {

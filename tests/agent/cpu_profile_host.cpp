@@ -43,7 +43,7 @@ constexpr int kHotALast = __LINE__ - 1;
 
 constexpr int kHotBFirst = __LINE__ + 1;
 extern "C" __attribute__((noinline)) double cpu_test_hot_b(double x) {
-  for (int i = 0; i < 200000; ++i) x = x * 1.0000001 + 0.5;
+  for (int i = 0; i < 2000000; ++i) x = x * 1.0000001 + 0.5;  // a few ms
   return x;
 }
 constexpr int kHotBLast = __LINE__ - 1;
@@ -72,7 +72,7 @@ void run_b(pthread_t a) {
     if (thread_cpu_seconds(b_clock) * 3 < thread_cpu_seconds(a_clock))
       x = cpu_test_hot_b(x);
     else
-      ::usleep(500);
+      ::usleep(3000);  // few syscalls: their samples would not be hot_b's
   }
 }
 

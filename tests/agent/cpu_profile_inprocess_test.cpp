@@ -78,7 +78,7 @@ TEST_F(CpuProfileInProcess, RepliesWithAGzippedProfileAndRestoresSigprof) {
 }
 
 TEST_F(CpuProfileInProcess, ASecondRequestMeanwhileIsBusy) {
-  auto first = std::async(std::launch::async, [&] { return ask(cpu_request(1500)); });
+  auto first = std::async(std::launch::async, [&] { return ask(cpu_request(800)); });
   // The first one holds the profiler once its SIGPROF handler is in.
   ASSERT_TRUE(eventually([] { return !sigprof_is_default(); }, std::chrono::seconds(10)));
   EXPECT_EQ(ask(cpu_request(100)),

@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <array>
 #include <regex>
 #include <sstream>
 
+#include <protozero/pbf_reader.hpp>
+
 #include "../pprof/pprof_tool.hpp"
+#include "pprof/gzip.hpp"
 #include "raw_client.hpp"
 #include "support/process.hpp"
 
@@ -47,6 +51,14 @@ class CpuHost {
     std::string out = child_.output();
     if (!std::regex_search(out, m, std::regex(name + " tid=(\\d+) lines=(\\d+)-(\\d+)"))) return {0, 0, 0};
     return {std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
+  }
+  // Whether SIGPROF has a handler (SigCgt of /proc/PID/status).
+  bool catches_sigprof() const {
+    std::string status = read_file("/proc/" + std::to_string(pid()) + "/status");
+    auto at = status.find("SigCgt:\t");
+    if (at == std::string::npos) return false;
+    unsigned long long mask = std::stoull(status.substr(at + 8), nullptr, 16);
+    return (mask >> (SIGPROF - 1)) & 1;
   }
   // utime + stime of one thread, in clock ticks.
   long cpu_ticks(int tid) const {
@@ -95,14 +107,17 @@ TEST(CpuProfile, HotFunctionsGetTheirShareOfCpuWithFileAndLine) {
   ASSERT_GT(b[0], 0);
   TempDir out;
   std::string file = out.path() + "/cpu.pb.gz";
+  // The truth: the threads' CPU time as the kernel counted it while the
+  // profiler's SIGPROF handler was in (the window the profile covers).
+  Child cli = Child::spawn({gops_cli(), "pprof-cpu", "-o", file, std::to_string(host.pid())}, host.env());
+  ASSERT_TRUE(eventually([&] { return host.catches_sigprof(); }, std::chrono::seconds(20)));
   long a0 = host.cpu_ticks(a[0]), b0 = host.cpu_ticks(b[0]);
-  RunResult r = gops_pprof_cpu(host, file);
+  ASSERT_TRUE(eventually([&] { return !host.catches_sigprof(); }, std::chrono::seconds(20)));
   long a_ticks = host.cpu_ticks(a[0]) - a0, b_ticks = host.cpu_ticks(b[0]) - b0;
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("Profiling CPU now, will take 30 secs..."), std::string::npos) << r.out;
+  ASSERT_EQ(cli.wait(std::chrono::seconds(60)), 0);
+  EXPECT_NE(cli.output().find("Profiling CPU now, will take 30 secs..."), std::string::npos) << cli.output();
   ASSERT_GT(a_ticks + b_ticks, 0);
 
-  // The truth: the threads' CPU time as the kernel counted it meanwhile.
   double a_truth = 100.0 * static_cast<double>(a_ticks) / static_cast<double>(a_ticks + b_ticks);
   EXPECT_NEAR(a_truth, 75, 10) << "the host keeps hot_b's thread at a third of hot_a's";
   RunResult top = go_pprof({"-top", "-nodecount=100", file});
@@ -110,6 +125,13 @@ TEST(CpuProfile, HotFunctionsGetTheirShareOfCpuWithFileAndLine) {
   EXPECT_NEAR(flat_percent(top.out, "cpu_test_hot_a"), a_truth, 5) << top.out;
   EXPECT_NEAR(flat_percent(top.out, "cpu_test_hot_b"), 100 - a_truth, 5) << top.out;
   EXPECT_NE(top.out.find("Type: cpu"), std::string::npos) << top.out;
+  // Every 10 ms of a thread's CPU time is one sample: hot_a's time in the
+  // profile is its thread's CPU time (ticks of 10 ms), give or take.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(top.out, m, std::regex("([0-9.]+)(ms|s) +[0-9.]+% +[0-9.]+% +\\S+ +[0-9.]+% +cpu_test_hot_a")))
+      << top.out;
+  double a_ms = std::stod(m[1]) * (m[2] == "s" ? 1000 : 1);
+  EXPECT_NEAR(a_ms, static_cast<double>(a_ticks) * 10, static_cast<double>(a_ticks) * 10 * 0.1 + 50) << top.out;
 
   // -lines: every row of a hot function is a line inside it.
   RunResult lines = go_pprof({"-top", "-lines", "-nodecount=200", file});
@@ -213,7 +235,17 @@ TEST(CpuProfile, OurCliAsksForAnyLength) {
   EXPECT_GE(took, std::chrono::milliseconds(700));
   RunResult raw = go_pprof({"-raw", file});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
-  EXPECT_TRUE(std::regex_search(raw.out, std::regex("Duration: 0\\.[78]"))) << raw.out;
+  // The profile's own duration_nanos (field 10).
+  auto bytes = pprof::gunzip(read_file(file));
+  ASSERT_TRUE(bytes.ok()) << bytes.message();
+  std::int64_t duration = 0;
+  protozero::pbf_reader profile(*bytes);
+  while (profile.next()) {
+    if (profile.tag() == 10) duration = profile.get_int64();
+    else profile.skip();
+  }
+  EXPECT_GE(duration, 700'000'000);
+  EXPECT_LT(duration, 1'500'000'000);
 }
 
 }  // namespace

@@ -1,0 +1,191 @@
+// The workload of the CPU profiler benchmark: THREADS threads run a
+// CPU-bound unit of work (a 12-deep call chain, integer mixing, a small
+// sort) for SECONDS, each counting units and its own CPU time. The cost of
+// a profiler shows as CPU time per unit: its signal handlers run on (and
+// are charged to) the interrupted worker threads.
+//
+//   cpu_profile_bench none|gops|gperftools [THREADS] [SECONDS]
+//
+// gops: our agent in this process, asked over its socket for a profile
+// (0x41) a little longer than the run; the workers start once its SIGPROF
+// handler is in. gperftools: ProfilerStart() (what CPUPROFILE=FILE does at
+// start-up) at its default 100 Hz. Prints one line of key=value.
+#include <gops/agent.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "protocol/varint.hpp"
+
+#ifdef GOPS_BENCH_GPERFTOOLS
+#include <gperftools/profiler.h>
+#endif
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+__attribute__((noinline)) std::uint64_t mix(std::uint64_t x) {
+  for (int i = 0; i < 64; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    x ^= x >> 29;
+  }
+  return x;
+}
+
+__attribute__((noinline)) std::uint64_t descend(int depth, std::uint64_t x) {
+  if (depth == 0) return mix(x);
+  std::uint64_t r = descend(depth - 1, x ^ static_cast<std::uint64_t>(depth));
+  asm volatile("" : "+r"(r));  // no tail call: keep the frames
+  return r + static_cast<std::uint64_t>(depth);
+}
+
+__attribute__((noinline)) std::uint64_t unit_of_work(std::uint64_t seed) {
+  std::array<std::uint32_t, 48> values;
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint32_t>(mix(seed + i));
+  std::sort(values.begin(), values.end());
+  return descend(12, seed) ^ values[values.size() / 2];
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+struct WorkerResult {
+  std::uint64_t units = 0;
+  double cpu_seconds = 0;
+  std::uint64_t sink = 0;
+};
+
+void worker(WorkerResult& out, std::uint64_t seed) {
+  double start = thread_cpu_seconds();
+  std::uint64_t units = 0, sink = 0;
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    for (int i = 0; i < 64; ++i) sink += unit_of_work(seed + units++);
+  }
+  out.cpu_seconds = thread_cpu_seconds() - start;
+  out.units = units;
+  out.sink = sink;
+}
+
+// Asks our own agent for a CPU profile of `ms` and reads it to the end.
+std::size_t fetch_own_profile(std::uint16_t port, std::uint64_t ms) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  auto v = gops::protocol::put_uvarint(ms);
+  auto bytes = v.view();
+  std::string request = "\x41" + std::string(bytes.begin(), bytes.end());
+  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return 0;
+  }
+  std::size_t total = 0;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) total += static_cast<std::size_t>(n);
+  ::close(fd);
+  return total;
+}
+
+bool sigprof_handled() {
+  struct sigaction now{};
+  ::sigaction(SIGPROF, nullptr, &now);
+  return (now.sa_flags & SA_SIGINFO) || now.sa_handler != SIG_DFL;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "none";
+  int threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  double seconds = argc > 3 ? std::atof(argv[3]) : 3;
+  if (threads < 1 || seconds <= 0 || (mode != "none" && mode != "gops" && mode != "gperftools")) {
+    std::fprintf(stderr, "usage: cpu_profile_bench none|gops|gperftools [THREADS] [SECONDS]\n");
+    return 2;
+  }
+
+  std::thread profile_reader;
+  std::size_t profile_bytes = 0;
+  std::string gperf_file = "/tmp/cpu_profile_bench." + std::to_string(::getpid()) + ".prof";
+  if (mode == "gops") {
+    auto r = gops::agent::listen();
+    if (!r.ok) {
+      std::fprintf(stderr, "cpu_profile_bench: %s\n", r.error.c_str());
+      return 1;
+    }
+    auto ms = static_cast<std::uint64_t>(seconds * 1000) + 300;
+    profile_reader = std::thread([&, port = r.port, ms] { profile_bytes = fetch_own_profile(port, ms); });
+    for (int i = 0; i < 5000 && !sigprof_handled(); ++i) ::usleep(1000);
+    if (!sigprof_handled()) {
+      std::fprintf(stderr, "cpu_profile_bench: the agent's profiler did not start\n");
+      return 1;
+    }
+  } else if (mode == "gperftools") {
+#ifdef GOPS_BENCH_GPERFTOOLS
+    if (!ProfilerStart(gperf_file.c_str())) {
+      std::fprintf(stderr, "cpu_profile_bench: ProfilerStart failed\n");
+      return 1;
+    }
+#else
+    std::fprintf(stderr, "cpu_profile_bench: built without gperftools (libgoogle-perftools-dev)\n");
+    return 1;
+#endif
+  }
+
+  std::vector<WorkerResult> results(static_cast<std::size_t>(threads));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i)
+    workers.emplace_back(worker, std::ref(results[static_cast<std::size_t>(i)]), 1000003ull * static_cast<std::uint64_t>(i));
+  ::usleep(static_cast<useconds_t>(seconds * 1e6));
+  g_stop = true;
+  for (auto& w : workers) w.join();
+
+#ifdef GOPS_BENCH_GPERFTOOLS
+  if (mode == "gperftools") {
+    ProfilerStop();
+    if (FILE* f = std::fopen(gperf_file.c_str(), "rb")) {
+      std::fseek(f, 0, SEEK_END);
+      profile_bytes = static_cast<std::size_t>(std::ftell(f));
+      std::fclose(f);
+    }
+    std::remove(gperf_file.c_str());
+  }
+#endif
+  if (profile_reader.joinable()) profile_reader.join();
+
+  std::uint64_t units = 0, sink = 0;
+  double cpu = 0;
+  for (const WorkerResult& r : results) {
+    units += r.units;
+    cpu += r.cpu_seconds;
+    sink ^= r.sink;
+  }
+  std::printf("mode=%s threads=%d seconds=%.2f units=%llu worker_cpu_s=%.3f ns_per_unit=%.2f profile_bytes=%zu sink=%llu\n",
+              mode.c_str(), threads, seconds, static_cast<unsigned long long>(units), cpu,
+              units ? cpu * 1e9 / static_cast<double>(units) : 0.0, profile_bytes,
+              static_cast<unsigned long long>(sink & 0xff));
+  return 0;
+}
