@@ -9,7 +9,7 @@
 namespace {
 
 // The standard's loop: retry through the new-handler, else throw.
-GOPS_HS_HOOK_PATH void* new_or_throw(std::size_t size) {
+GOPS_HS_HOOK_PATH void* new_slow(std::size_t size) {
   if (size == 0) size = 1;
   for (;;) {
     if (void* p = gops_heap_sampler_hook_malloc(size)) return p;
@@ -17,6 +17,14 @@ GOPS_HS_HOOK_PATH void* new_or_throw(std::size_t size) {
     if (!handler) throw std::bad_alloc();
     handler();
   }
+}
+
+// Inline in each operator new: one call into malloc on the common path.
+__attribute__((always_inline)) inline void* new_or_throw(std::size_t size) {
+  if (size == 0) [[unlikely]]
+    return new_slow(size);
+  void* p = gops_heap_sampler_hook_malloc(size);
+  return p ? p : new_slow(size);
 }
 
 GOPS_HS_HOOK_PATH void* aligned_or_null(std::size_t size, std::size_t alignment) {

@@ -10,15 +10,20 @@
 #include <cstdlib>
 
 namespace gops::heap_sampler {
-namespace {
-
+namespace detail {
 // dlsym needs a few hundred bytes at most (its error buffer); 64 KiB leaves
 // room for whatever a libc version or a preloaded library asks for.
-constexpr std::size_t kBootstrapBytes = 64 * 1024;
 alignas(64) unsigned char g_bootstrap[kBootstrapBytes];
-std::atomic<std::size_t> g_bootstrap_used{0};
-
 RealAllocator g_real{};
+std::atomic<bool> g_resolved{false};
+}  // namespace detail
+
+namespace {
+
+using detail::g_bootstrap;
+using detail::g_real;
+using detail::kBootstrapBytes;
+std::atomic<std::size_t> g_bootstrap_used{0};
 std::atomic<int> g_state{0};  // 0: unresolved, 1: resolving, 2: resolved
 constinit thread_local bool t_resolving [[gnu::tls_model("initial-exec")]] = false;
 
@@ -46,7 +51,9 @@ Fn from_object(const void* object, const char* name) {
   return fn && object_of(reinterpret_cast<const void*>(fn)) == object ? fn : nullptr;
 }
 
-void resolve() {
+}  // namespace
+
+void detail::resolve() {
   int expected = 0;
   if (!g_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     while (g_state.load(std::memory_order_acquire) != 2) ::sched_yield();
@@ -79,22 +86,10 @@ void resolve() {
   }
   g_real = r;
   g_state.store(2, std::memory_order_release);
-}
-
-}  // namespace
-
-const RealAllocator& real() {
-  if (g_state.load(std::memory_order_acquire) != 2) [[unlikely]]
-    resolve();
-  return g_real;
+  g_resolved.store(true, std::memory_order_release);
 }
 
 bool resolving_on_this_thread() { return t_resolving; }
-
-bool is_bootstrap(const void* p) {
-  auto a = reinterpret_cast<std::uintptr_t>(p), base = reinterpret_cast<std::uintptr_t>(g_bootstrap);
-  return a >= base && a < base + kBootstrapBytes;
-}
 
 std::size_t bootstrap_size(const void* p) {
   std::size_t size = 0;

@@ -5,7 +5,9 @@
 // handed to the real allocator.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 namespace gops::heap_sampler {
 
@@ -22,12 +24,27 @@ struct RealAllocator {
   std::size_t (*malloc_usable_size)(void*);          // may be null
 };
 
+namespace detail {
+inline constexpr std::size_t kBootstrapBytes = 64 * 1024;
+extern unsigned char g_bootstrap[kBootstrapBytes];
+extern RealAllocator g_real;
+extern std::atomic<bool> g_resolved;
+void resolve();
+}  // namespace detail
+
 // Resolved on first use, from any thread, before or after static
-// initialisation. Async-signal-safe once resolved.
-const RealAllocator& real();
+// initialisation. Async-signal-safe once resolved. Inline: on every call.
+inline const RealAllocator& real() {
+  if (!detail::g_resolved.load(std::memory_order_acquire)) [[unlikely]]
+    detail::resolve();
+  return detail::g_real;
+}
 
 // Whether `p` came from the bootstrap buffer (then it is never freed).
-bool is_bootstrap(const void* p);
+inline bool is_bootstrap(const void* p) {
+  auto a = reinterpret_cast<std::uintptr_t>(p), base = reinterpret_cast<std::uintptr_t>(detail::g_bootstrap);
+  return a - base < detail::kBootstrapBytes;  // one compare: below base wraps around
+}
 std::size_t bootstrap_size(const void* p);
 
 // While this thread resolves the real functions, allocations must be served
