@@ -13,6 +13,7 @@
 #include <new>
 #include <thread>
 
+#include "agent/realtime_signal.hpp"
 #include "agent/unwind.hpp"
 
 namespace gops::agent {
@@ -73,24 +74,13 @@ extern "C" void on_capture_signal(int, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-// A real-time signal nobody handles, claimed once and kept: uninstalling
-// would let a late signal kill the process with the default action.
+// Claimed once and kept (see realtime_signal.hpp).
 Result<int> claim_signal() {
   if (int sig = g_signal.load()) return sig;
-  for (int sig = SIGRTMAX; sig >= SIGRTMIN; --sig) {
-    struct sigaction current{};
-    if (::sigaction(sig, nullptr, &current) != 0) continue;
-    if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;  // the host's
-    struct sigaction ours{};
-    ours.sa_sigaction = on_capture_signal;
-    ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-    sigfillset(&ours.sa_mask);  // nothing else runs inside the handler
-    prepare_unwinder();
-    if (::sigaction(sig, &ours, nullptr) != 0) continue;
-    g_signal.store(sig);
-    return sig;
-  }
-  return Error{"no free real-time signal: the program handles all of SIGRTMIN..SIGRTMAX"};
+  prepare_unwinder();
+  auto sig = claim_realtime_signal(on_capture_signal);
+  if (sig) g_signal.store(*sig);
+  return sig;
 }
 
 bool ensure_slots(std::size_t count) {

@@ -83,6 +83,22 @@ int unwind_interrupted(void* context, std::uintptr_t* pcs, int max) {
 
 void prepare_unwinder() { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD); }
 
+bool interrupted_blocking_syscall(void* context) {
+#if defined(__x86_64__)
+  const auto* uc = static_cast<const ucontext_t*>(context);
+  const auto* pc = reinterpret_cast<const unsigned char*>(uc->uc_mcontext.gregs[REG_RIP]);
+  auto result = static_cast<long long>(uc->uc_mcontext.gregs[REG_RAX]);
+  if (pc == nullptr) return false;
+  // A restarted call: the kernel moved the pc back onto the `syscall`
+  // instruction (0f 05). A failed one: just after it, with -EINTR.
+  constexpr long long kEintr = 4;
+  return (pc[0] == 0x0f && pc[1] == 0x05) || (pc[-2] == 0x0f && pc[-1] == 0x05 && result == -kEintr);
+#else
+  (void)context;
+  return false;
+#endif
+}
+
 int unwind_from_signal(void* context, std::uintptr_t* pcs, int max) {
   return max > 0 ? unwind_interrupted(context, pcs, max) : 0;
 }

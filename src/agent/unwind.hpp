@@ -19,4 +19,9 @@ void prepare_unwinder();
 // Async-signal-safe.
 int unwind_from_signal(void* context, std::uintptr_t* pcs, int max);
 
+// Whether the signal interrupted a system call that was blocked (the
+// kernel restarts it or fails it with EINTR), i.e. the thread slept until
+// this signal woke it. x86-64 only (elsewhere false). Async-signal-safe.
+bool interrupted_blocking_syscall(void* context);
+
 }  // namespace gops::agent

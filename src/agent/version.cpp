@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "agent/commands.hpp"
+#include "agent/json_text.hpp"
 
 namespace gops::agent {
 namespace {
@@ -19,24 +20,6 @@ std::string standard_name(long cplusplus) {
   if (cplusplus > 201103L) return "C++14";
   if (cplusplus > 199711L) return "C++11";
   return "C++98";
-}
-
-// A JSON string literal; control characters escaped so the reply stays one line.
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -55,7 +38,8 @@ std::string describe_reply(const Options& options) {
   std::string out = "{\"agent\":\"gops-cpp\",\"version\":" + json_string(kAgentVersion);
   out += ",\"toolchain\":" + json_string(options.host_compiler);
   out += ",\"program_version\":" + json_string(options.program_version);
-  out += ",\"commands\":[\"stack\",\"gc\",\"memstats\",\"version\",\"stats\",\"binary\",\"setgc\",\"describe\"]}\n";
+  out += ",\"commands\":[\"stack\",\"gc\",\"memstats\",\"version\",\"pprof-heap\",\"pprof-cpu\",\"stats\",\"trace\","
+         "\"binary\",\"setgc\",\"describe\",\"pprof-cpu-for\",\"trace-for\"]}\n";
   return out;
 }
 

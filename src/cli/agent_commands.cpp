@@ -161,6 +161,14 @@ int pprof(const AgentArgs& a, bool cpu) {
   return view({*go, "tool", "pprof", binary->path(), profile->path()}, {&*profile, &*binary});
 }
 
+bool starts_with_brace(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  int c = std::fgetc(f);
+  std::fclose(f);
+  return c == '{';
+}
+
 int trace(const AgentArgs& a) {
   auto c = connect_to(a);
   if (!c) return fail(c.message());
@@ -172,6 +180,12 @@ int trace(const AgentArgs& a) {
                             [&](const client::Sink& sink) { return c->trace(sink, length); });
   if (!file) return fail(file.message());
   std::printf("Trace dump saved to: %s\n", file->path().c_str());
+  // Our C++ agent sends Trace Event JSON, not a Go runtime trace: no Go
+  // viewer for it.
+  if (starts_with_brace(file->path())) {
+    std::printf("Open it in Perfetto (https://ui.perfetto.dev, \"Open trace file\") or chrome://tracing.\n");
+    return 0;
+  }
   auto go = a.output.empty() ? client::find_in_path("go") : std::nullopt;
   if (!go) return 0;
   return view({*go, "tool", "trace", file->path()}, {&*file});

@@ -100,12 +100,16 @@ TEST_F(AgentApi, HeapProfileWithoutTheSamplerSaysHowToEnableIt) {
   EXPECT_EQ(r.find('\n'), r.size() - 1) << r;
 }
 
-TEST_F(AgentApi, ProfilesNotYetSupportedGetOneLine) {
-  for (const char* b : {"\x08"}) {
-    std::string r = ask(b);
-    EXPECT_NE(r.find("is not supported by this agent yet\n"), std::string::npos) << r;
-    EXPECT_EQ(r.find('\n'), r.size() - 1) << r;
-  }
+TEST_F(AgentApi, TraceOfNoTimeIsRefusedInOneLine) {
+  std::string r = ask(std::string("\x42\x00", 2));  // trace-for 0 ms
+  EXPECT_EQ(r, "gops agent (C++): trace refused: the duration must be more than 0 and at most 10 min, not 0 ms\n");
+}
+
+TEST_F(AgentApi, TraceForAShortTimeIsTraceEventJson) {
+  std::string r = ask(std::string("\x42\xc8\x01", 3));  // trace-for 200 ms
+  EXPECT_EQ(r.rfind("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", 0), 0u) << r;
+  EXPECT_NE(r.find("\"name\":\"gops agent: sampling every thread\""), std::string::npos) << r;
+  EXPECT_EQ(r.substr(r.size() - 3), "}}\n") << r;
 }
 
 TEST_F(AgentApi, StatsCountsThreadsAndConnections) {

@@ -31,7 +31,7 @@ TEST(AgentGoClient, EveryGoCommandIsAnswered) {
       {{"setgc", "-1"}, "GC percent -1 not applied"},
       {{"setgc", "250"}, "GC percent 250 not applied"},
       {{"pprof-heap"}, "pprof-heap needs the heap sampler: link gops::heap_sampler into the program"},
-      {{"trace"}, "trace is not supported by this agent yet\n"},
+      {{"trace"}, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":["},  // Trace Event JSON, for Perfetto
   };
   for (const Case& c : cases) {
     RunResult r = go_client(host, c.args);
