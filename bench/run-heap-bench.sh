@@ -6,8 +6,11 @@
 # between the variants so that machine load hits them alike; the table has
 # medians of the process's CPU time (user+sys) and of wall time, and each
 # variant's ratio to the plain run.
+# A second table counts instructions with valgrind's callgrind (one thread,
+# CALLGRIND_OPS pairs): exact and independent of the machine's load, which
+# timings on a shared machine are not.
 # Usage: BUILD_DIR=build/release bench/run-heap-bench.sh
-#        (RUNS=7 HEAPTRACK_RUNS=3 THREADS=4 OPS=20000000)
+#        (RUNS=7 HEAPTRACK_RUNS=3 THREADS=4 OPS=40000000 CALLGRIND_OPS=1000000)
 set -euo pipefail
 
 BUILD_DIR=${BUILD_DIR:-build/release}
@@ -17,7 +20,8 @@ SAMPLER_SO=${SAMPLER_SO:-$BUILD_DIR/src/heap_sampler/libgops_heap_sampler.so}
 RUNS=${RUNS:-7}
 HEAPTRACK_RUNS=${HEAPTRACK_RUNS:-3}
 THREADS=${THREADS:-4}
-OPS=${OPS:-20000000}
+OPS=${OPS:-40000000}
+CALLGRIND_OPS=${CALLGRIND_OPS:-1000000}
 for f in "$BENCH" "$BENCH_LINKED" "$SAMPLER_SO"; do
   [ -e "$f" ] || { echo "missing $f: cmake --build $BUILD_DIR --target heap_bench" >&2; exit 1; }
 done
@@ -66,4 +70,25 @@ for name in plain preloaded linked heaptrack; do
   esac
   printf "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n" "$label" "$(wc -l <"$work/$name")" "$cpu" \
     "$(echo "$cpu $base_cpu" | awk '{print $1/$2}')" "$wall" "$(echo "$wall $base_wall" | awk '{print $1/$2}')"
+done
+
+command -v valgrind >/dev/null || { echo "valgrind not found: no instruction counts" >&2; exit 0; }
+# nouserintercepts: callgrind must leave our malloc alone (it replaces none,
+# but say so for the day it does).
+instructions() {
+  valgrind --tool=callgrind --soname-synonyms=somalloc=nouserintercepts --callgrind-out-file="$work/cg" "$@" \
+    1 "$CALLGRIND_OPS" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+echo
+echo "| variant (callgrind, 1 thread, $CALLGRIND_OPS pairs) | instructions per new/delete pair | / plain |"
+echo "|---|---|---|"
+plain_ir=$(instructions "$BENCH")
+for variant in plain preloaded linked; do
+  case $variant in
+    plain) ir=$plain_ir; label="no sampler" ;;
+    preloaded) ir=$(LD_PRELOAD="$SAMPLER_SO" instructions "$BENCH"); label="sampler, LD_PRELOAD" ;;
+    linked) ir=$(instructions "$BENCH_LINKED"); label="sampler, linked" ;;
+  esac
+  printf "| %s | %.1f | %.3f |\n" "$label" "$(echo "$ir $CALLGRIND_OPS" | awk '{print $1/$2}')" \
+    "$(echo "$ir $plain_ir" | awk '{print $1/$2}')"
 done

@@ -57,26 +57,16 @@ void release(void* p) {
   real().free(p);
 }
 
-}  // namespace
-}  // namespace gops::heap_sampler
-
-using namespace gops::heap_sampler;
-
-extern "C" {
-
-GOPS_HS_EXPORT_HOOK void* malloc(std::size_t size) {
-  ThreadState& t = t_state;
-  if (t.in_hook) [[unlikely]]
-    return bypass_alloc(size, 0, false);
+GOPS_HS_HOOK_PATH void* malloc_slow(ThreadState& t, std::size_t size) {
+  if (t.in_hook) return bypass_alloc(size, 0, false);
   void* p = real().malloc(size);
   count_call(t, kAlloc);
   after_alloc(t, p, size);
   return p;
 }
 
-GOPS_HS_EXPORT_HOOK void free(void* ptr) {
-  ThreadState& t = t_state;
-  if (t.in_hook) [[unlikely]] {
+GOPS_HS_HOOK_PATH void free_slow(ThreadState& t, void* ptr) {
+  if (t.in_hook) {
     if (ptr) release(ptr);
     return;
   }
@@ -84,6 +74,37 @@ GOPS_HS_EXPORT_HOOK void free(void* ptr) {
   if (ptr == nullptr) return;
   forget(ptr);
   release(ptr);
+}
+
+}  // namespace
+}  // namespace gops::heap_sampler
+
+using namespace gops::heap_sampler;
+
+extern "C" {
+
+// Fast path: one compare for the thread's state, the sampling countdown
+// decided before the call (as Go does), then a tail call into the real
+// malloc. Everything else goes out of line.
+GOPS_HS_EXPORT_HOOK void* malloc(std::size_t size) {
+  ThreadState& t = t_state;
+  if (is_plain_call(t) && static_cast<std::int64_t>(size) < t.bytes_until_sample) [[likely]] {
+    bump(t.alloc_calls);
+    t.bytes_until_sample -= static_cast<std::int64_t>(size);
+    return next_malloc()(size);
+  }
+  return malloc_slow(t, size);
+}
+
+// Fast path: the pointer is certainly not sampled (filter) and not from the
+// bootstrap buffer; free(nullptr) goes to the real free, which ignores it.
+GOPS_HS_EXPORT_HOOK void free(void* ptr) {
+  ThreadState& t = t_state;
+  if (is_plain_call(t) && !maybe_sampled(ptr) && !is_bootstrap(ptr)) [[likely]] {
+    bump(t.free_calls);
+    return next_free()(ptr);
+  }
+  free_slow(t, ptr);
 }
 
 GOPS_HS_EXPORT_HOOK void* calloc(std::size_t count, std::size_t size) {

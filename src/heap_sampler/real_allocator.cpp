@@ -14,7 +14,18 @@ namespace detail {
 // dlsym needs a few hundred bytes at most (its error buffer); 64 KiB leaves
 // room for whatever a libc version or a preloaded library asks for.
 alignas(64) unsigned char g_bootstrap[kBootstrapBytes];
-RealAllocator g_real{};
+namespace {
+void* resolve_then_malloc(std::size_t size) {
+  resolve();
+  return g_real.malloc(size);
+}
+void resolve_then_free(void* ptr) {
+  resolve();
+  g_real.free(ptr);
+}
+}  // namespace
+constinit RealAllocator g_real{resolve_then_malloc, resolve_then_free, nullptr, nullptr, nullptr,
+                                nullptr,             nullptr,           nullptr, nullptr, nullptr};
 std::atomic<bool> g_resolved{false};
 }  // namespace detail
 
@@ -84,7 +95,14 @@ void detail::resolve() {
     // No allocator behind us (a static executable?): nothing sane to do.
     std::abort();
   }
-  g_real = r;
+  // malloc and free are read without synchronisation by the fast paths:
+  // each is one atomic store; the others are read after g_resolved.
+  RealAllocator rest = r;
+  rest.malloc = g_real.malloc;
+  rest.free = g_real.free;
+  g_real = rest;
+  __atomic_store_n(&g_real.malloc, r.malloc, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_real.free, r.free, __ATOMIC_RELEASE);
   g_state.store(2, std::memory_order_release);
   g_resolved.store(true, std::memory_order_release);
 }

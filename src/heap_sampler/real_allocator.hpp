@@ -32,6 +32,11 @@ extern std::atomic<bool> g_resolved;
 void resolve();
 }  // namespace detail
 
+// For the hooks' fast paths: the real malloc and free, no check needed (until
+// resolved they point at stubs that resolve first).
+inline auto next_malloc() { return __atomic_load_n(&detail::g_real.malloc, __ATOMIC_RELAXED); }
+inline auto next_free() { return __atomic_load_n(&detail::g_real.free, __ATOMIC_RELAXED); }
+
 // Resolved on first use, from any thread, before or after static
 // initialisation. Async-signal-safe once resolved. Inline: on every call.
 inline const RealAllocator& real() {

@@ -31,10 +31,15 @@ inline std::size_t filter_index(const void* ptr) noexcept {
 void forget_slow(void* ptr) noexcept;
 }  // namespace detail
 
+// False: `ptr` is certainly not a sampled allocation (one load, no lock).
+inline bool maybe_sampled(const void* ptr) noexcept {
+  return detail::g_filter[detail::filter_index(ptr)].load(std::memory_order_relaxed) != 0;
+}
+
 // Called before `ptr` goes back to the allocator (before, so that a reuse of
 // the address by another thread cannot be confused with it).
 inline void forget(void* ptr) noexcept {
-  if (detail::g_filter[detail::filter_index(ptr)].load(std::memory_order_relaxed) != 0) [[unlikely]]
+  if (maybe_sampled(ptr)) [[unlikely]]
     detail::forget_slow(ptr);
 }
 

@@ -6,7 +6,10 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace gops::heap_sampler {
 
@@ -33,6 +36,17 @@ struct ThreadState {
 };
 
 extern constinit thread_local ThreadState t_state [[gnu::tls_model("initial-exec")]];
+
+static_assert(offsetof(ThreadState, in_hook) == offsetof(ThreadState, registration) + 1);
+static_assert(std::endian::native == std::endian::little);
+
+// The common case, in one compare of the two adjacent bytes: the thread
+// counts into its own fields and is not inside the sampler.
+inline bool is_plain_call(const ThreadState& state) noexcept {
+  std::uint16_t both = 0;
+  std::memcpy(&both, reinterpret_cast<const unsigned char*>(&state) + offsetof(ThreadState, registration), 2);
+  return both == static_cast<std::uint16_t>(Registration::kOwn);  // in_hook (high byte) false
+}
 
 inline void bump(std::atomic<std::uint64_t>& counter) noexcept {
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
