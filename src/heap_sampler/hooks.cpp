@@ -213,12 +213,16 @@ GOPS_HS_EXPORT_HOOK std::size_t malloc_usable_size(void* ptr) {
 
 // The aliases need not repeat glibc's attributes on the originals (leaf,
 // nothrow, ...): they are only called from new_delete.cpp.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
 GOPS_HS_HIDDEN void* gops_heap_sampler_hook_malloc(std::size_t) __attribute__((alias("malloc")));
 GOPS_HS_HIDDEN void gops_heap_sampler_hook_free(void*) __attribute__((alias("free")));
 GOPS_HS_HIDDEN int gops_heap_sampler_hook_posix_memalign(void**, std::size_t, std::size_t)
     __attribute__((alias("posix_memalign")));
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 }  // extern "C"
