@@ -11,6 +11,7 @@
 #include "agent/stack_capture.hpp"
 #include "agent/symbolizer.hpp"
 #include "agent/thread_list.hpp"
+#include "pprof/source_symbolizer.hpp"
 
 namespace gops::agent {
 namespace {
@@ -23,16 +24,28 @@ std::string hex(std::uintptr_t v) {
   return buf;
 }
 
+// One captured address as the dump shows it: each function inlined there
+// (innermost first, "(inlined)"), then the function it was inlined into
+// with its offset; without line info, the module and offset.
 std::string format_frame(std::uintptr_t pc, bool is_return_address) {
   // A return address points after the call: look up the call itself.
-  Frame f = symbolize(is_return_address ? pc - 1 : pc);
-  std::string out;
+  std::uintptr_t lookup = is_return_address ? pc - 1 : pc;
+  Frame f = symbolize(lookup);
   std::uintptr_t function_offset = f.function_offset + (is_return_address ? 1 : 0);
+  std::vector<pprof::SourceFrame> source = pprof::symbolize_source(lookup);
+  std::string out;
+  if (!source.empty() && !source.back().file.empty()) {
+    for (std::size_t i = 0; i < source.size(); ++i) {
+      bool inlined = i + 1 < source.size();
+      out += source[i].function.empty() ? "??" : source[i].function;
+      out += "\n\t" + source[i].file + ":" + std::to_string(source[i].line);
+      out += inlined ? " (inlined)\n" : " +" + hex(function_offset) + "\n";
+    }
+    return out;
+  }
   out += f.function.empty() ? "??" : f.function;
   out += "\n\t";
-  if (!f.file.empty()) {
-    out += f.file + ":" + std::to_string(f.line) + " +" + hex(function_offset);
-  } else if (!f.module.empty()) {
+  if (!f.module.empty()) {
     out += f.module + "+" + hex(f.module_offset + (is_return_address ? 1 : 0));
   } else {
     out += hex(pc);
@@ -83,6 +96,7 @@ std::string stack_reply() {
   auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
                          : Result<std::vector<CapturedStack>>(signal.error());
   begin_symbolizing();
+  pprof::allow_symbolizer_refresh();
 
   std::string out;
   out.reserve(threads.size() * 1024);  // about a dump's size: no regrowth copies

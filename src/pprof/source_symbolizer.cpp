@@ -179,11 +179,10 @@ std::vector<SourceFrame> lookup(Dwfl* dwfl, std::uintptr_t pc) {
     line = udata_attr(&scopes[i], DW_AT_call_line, call_line) ? static_cast<int>(call_line) : 0;
   }
   std::free(scopes);
-  if (frames.empty()) {
-    symbol.file = file;
-    symbol.line = line;
-    if (!symbol.function.empty() || !file.empty()) frames.push_back(std::move(symbol));
-  }
+  // No function of this compile unit covers pc (crt1's _start sits inside
+  // a unit's address range without DWARF of its own): the line found is a
+  // neighbour's, so only the symbol is told.
+  if (frames.empty() && !symbol.function.empty()) frames.push_back(std::move(symbol));
   for (SourceFrame& f : frames)
     if (f.system_name.empty()) f.system_name = f.function;
   return frames;

@@ -27,10 +27,13 @@ namespace {
 
 std::atomic<unsigned long> g_spins{0};
 
-// The functions the stack test looks for, kept out of line and distinct.
+// The functions the stack test looks for, kept out of line and distinct;
+// gops_test_inlined_nap always inlined (the dump lists it as such).
+extern "C" inline __attribute__((always_inline)) void gops_test_inlined_nap() { ::usleep(50 * 1000); }
+
 extern "C" __attribute__((noinline)) void gops_test_sleeper_loop() {
   for (;;) {
-    ::usleep(50 * 1000);
+    gops_test_inlined_nap();
     asm volatile("" ::: "memory");
   }
 }

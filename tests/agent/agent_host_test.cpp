@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <regex>
 #include <string>
 
 #include "host_process.hpp"
@@ -101,6 +102,11 @@ TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
   EXPECT_NE(sleeper.find("gops_test_sleeper_loop\n\t"), std::string::npos) << dump;
   EXPECT_NE(sleeper.find(source), std::string::npos) << sleeper;
   EXPECT_NE(sleeper.find("usleep"), std::string::npos) << "libc frames too: " << sleeper;
+  // A function inlined at the call site is its own frame, marked so.
+  EXPECT_TRUE(std::regex_search(
+      sleeper, std::regex("gops_test_inlined_nap\n\t[^\n]*tests/agent/agent_host\\.cpp:[0-9]+ \\(inlined\\)\n"
+                          "gops_test_sleeper_loop\n\t[^\n]*tests/agent/agent_host\\.cpp:[0-9]+ \\+0x")))
+      << sleeper;
 
   std::string spinner = thread_block(dump, "spinner");
   if (!kThreadSanitizer) {
@@ -115,6 +121,8 @@ TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
   std::string main_thread = thread_block(dump, "agent_host");
   EXPECT_NE(main_thread.find("\nmain\n\t"), std::string::npos) << "blocked in read(), still unwound: " << main_thread;
   EXPECT_NE(main_thread.find(source), std::string::npos) << main_thread;
+  // crt1's _start has no DWARF: module+offset, not a neighbour's line.
+  EXPECT_NE(main_thread.find("\n_start\n\tagent_host+0x"), std::string::npos) << main_thread;
 
   std::string masked = thread_block(dump, "masked");
   EXPECT_NE(masked.find("(no stack: signals blocked)"), std::string::npos) << masked;
