@@ -65,7 +65,9 @@ class ThreadChart {
   // outermost first), with `cpu_ns` of CPU time.
   void add(const std::vector<TraceFrameName>& path, std::int64_t from_ns, std::int64_t to_ns, std::int64_t cpu_ns) {
     std::size_t keep = 0;
-    while (keep < open_.size() && keep < path.size() && open_[keep].frame == path[keep]) ++keep;
+    // By function: a flame chart's box spans the samples in that function,
+    // whatever line each was on (the box tells the first one's).
+    while (keep < open_.size() && keep < path.size() && open_[keep].frame.function == path[keep].function) ++keep;
     close_above(keep, from_ns);
     for (std::size_t i = keep; i < path.size(); ++i) open_.push_back({path[i], from_ns, 0});
     if (!open_.empty()) open_.front().cpu_ns += cpu_ns;

@@ -21,7 +21,6 @@ namespace gops::agent {
 struct TraceFrameName {
   std::string function;
   std::string location;  // "file:line", or empty
-  bool operator==(const TraceFrameName&) const = default;
 };
 
 // The frames at one address, outermost first (a function, then what was
