@@ -81,11 +81,16 @@ __attribute__((noinline)) void allocate_16mib(std::vector<void*>& keep) {
   }
 }
 
-const gops_heap_sampler_site* site_in(const std::vector<gops_heap_sampler_site>& sites, void (*fn)(std::vector<void*>&)) {
+// The site whose leaf is in the function at `fn` (the one with most
+// allocations: the next function in memory may have sites of its own).
+template <class Fn>
+const gops_heap_sampler_site* site_in(const std::vector<gops_heap_sampler_site>& sites, Fn* fn) {
   auto start = reinterpret_cast<std::uintptr_t>(fn);
+  const gops_heap_sampler_site* best = nullptr;
   for (const auto& s : sites)
-    if (s.depth > 0 && s.pcs[0] > start && s.pcs[0] < start + 512) return &s;
-  return nullptr;
+    if (s.depth > 0 && s.pcs[0] > start && s.pcs[0] < start + 256 && (!best || s.alloc_count > best->alloc_count))
+      best = &s;
+  return best;
 }
 
 std::vector<gops_heap_sampler_site> all_sites() {
@@ -117,6 +122,47 @@ TEST(HeapSampler, EstimatesALiveAmountAndForgetsItWhenFreed) {
   EXPECT_EQ(site->inuse_bytes, 0u);
   EXPECT_GT(site->alloc_count, 0u) << "allocations since start stay";
   gops_heap_sampler_set_rate(512 * 1024);
+}
+
+__attribute__((noinline)) void allocate_many(std::vector<void*>& keep, int n) {
+  std::uint32_t x = 2463534242u;
+  for (int i = 0; i < n; ++i) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    // Mixed sizes: addresses that are no arithmetic progression, so that
+    // the table's hash leaves collisions (long probe runs) to resolve.
+    void* p = std::malloc(16 + x % 2000);
+    touch(p);
+    keep.push_back(p);
+  }
+}
+
+TEST(HeapSampler, LiveTableForgetsEverySampleInAnyOrder) {
+  // Every block sampled: 40000 live entries, the table 60% full, freed in a
+  // shuffled order.
+  gops_heap_sampler_status before{}, full{}, after{};
+  gops_heap_sampler_get_status(&before);
+  gops_heap_sampler_set_rate(1);
+  std::vector<void*> keep;
+  keep.reserve(40000);
+  allocate_many(keep, 40000);
+  gops_heap_sampler_set_rate(512 * 1024);
+  gops_heap_sampler_get_status(&full);
+  std::uint64_t x = 88172645463325252ull;
+  for (std::size_t i = keep.size() - 1; i > 0; --i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::swap(keep[i], keep[x % (i + 1)]);
+  }
+  for (void* p : keep) std::free(p);
+  gops_heap_sampler_get_status(&after);
+  EXPECT_GE(full.live_samples, before.live_samples + 40000) << "every block sampled";
+  EXPECT_EQ(full.dropped_samples, before.dropped_samples);
+  EXPECT_LE(after.live_samples, before.live_samples + 4) << "every sample of the freed blocks forgotten";
+  std::vector<gops_heap_sampler_site> sites = all_sites();
+  const gops_heap_sampler_site* site = site_in(sites, allocate_many);
+  ASSERT_NE(site, nullptr);
+  EXPECT_EQ(site->inuse_count, 0u);
+  EXPECT_EQ(site->inuse_bytes, 0u);
+  EXPECT_GE(site->alloc_count, 40000u);
 }
 
 TEST(HeapSampler, RateZeroStopsSampling) {
