@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "agent/commands.hpp"
 #include "agent/cpu_sampler.hpp"
@@ -31,15 +30,6 @@ std::chrono::milliseconds test_override(std::chrono::milliseconds requested) {
   return override_ms > 0 ? std::chrono::milliseconds(override_ms) : requested;
 }
 
-struct StackHash {
-  std::size_t operator()(const std::vector<std::uintptr_t>& pcs) const noexcept {
-    std::size_t h = 1469598103934665603ull;
-    for (std::uintptr_t pc : pcs) h = (h ^ pc) * 1099511628211ull;
-    return h;
-  }
-};
-using StackCounts = std::unordered_map<std::vector<std::uintptr_t>, std::int64_t, StackHash>;
-
 std::int64_t unix_nanos() {
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
@@ -58,18 +48,21 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
   std::unique_lock lock(g_profile_mutex, std::try_to_lock);
   if (!lock.owns_lock()) return "gops agent (C++): pprof-cpu busy: a CPU profile is already being taken; try later\n";
 
-  std::int64_t started_ns = unix_nanos();
+  pprof::ProfileSpec spec;
+  spec.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  spec.period_type = {"cpu", "nanoseconds"};
+  spec.period = kPeriod.count();
+  spec.time_nanos = unix_nanos();
+  pprof::ProfileBuilder builder(std::move(spec));
   auto started = std::chrono::steady_clock::now();
   auto sampler = CpuSampler::start(kPeriod);
   if (!sampler) return refusal(sampler.message());
 
   // Samples are merged by stack as they are drained: memory grows with the
   // distinct stacks, not with the duration.
-  StackCounts counts;
-  std::vector<std::uintptr_t> key;
   auto sink = [&](std::span<const std::uintptr_t> pcs, std::uint32_t weight) {
-    key.assign(pcs.begin(), pcs.end());
-    counts[key] += weight;
+    std::int64_t values[] = {weight, weight * kPeriod.count()};
+    builder.add_sample(pcs, values);
   };
   auto deadline = started + duration;
   for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
@@ -79,25 +72,14 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
   }
   (*sampler)->stop();
   (*sampler)->drain(sink);
-  auto elapsed = std::chrono::steady_clock::now() - started;
-
-  pprof::ProfileSpec spec;
-  spec.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
-  spec.period_type = {"cpu", "nanoseconds"};
-  spec.period = kPeriod.count();
-  spec.time_nanos = started_ns;
-  spec.duration_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+  builder.set_duration_nanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
   if (auto dropped = (*sampler)->dropped())
-    spec.comments.push_back("gops: " + std::to_string(dropped) + " samples dropped (sample buffer full)");
+    builder.add_comment("gops: " + std::to_string(dropped) + " samples dropped (sample buffer full)");
   if (auto failures = (*sampler)->timer_failures())
-    spec.comments.push_back("gops: " + std::to_string(failures) + " threads could not be given a CPU timer");
-  sampler->reset();
+    builder.add_comment("gops: " + std::to_string(failures) + " threads could not be given a CPU timer");
+  sampler->reset();  // SIGPROF is the host's again before the (slower) symbolizing
 
-  pprof::ProfileBuilder builder(std::move(spec));
-  for (const auto& [pcs, count] : counts) {
-    std::int64_t values[] = {count, count * kPeriod.count()};
-    builder.add_sample(pcs, values);
-  }
   auto profile = builder.build_gzipped();
   if (!profile) return "gops agent (C++): pprof-cpu failed: " + profile.message() + "\n";
   return std::move(*profile);

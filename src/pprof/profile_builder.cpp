@@ -130,6 +130,10 @@ void ProfileBuilder::add_sample(std::span<const std::uintptr_t> pcs, std::span<c
 
 std::size_t ProfileBuilder::stack_count() const { return impl_->samples.size(); }
 
+void ProfileBuilder::set_duration_nanos(std::int64_t nanos) { impl_->spec.duration_nanos = nanos; }
+
+void ProfileBuilder::add_comment(std::string comment) { impl_->spec.comments.push_back(std::move(comment)); }
+
 std::string ProfileBuilder::build_uncompressed() {
   const Impl& d = *impl_;
   proto::Profile profile;

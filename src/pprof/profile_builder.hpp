@@ -50,6 +50,10 @@ class ProfileBuilder {
   // Distinct stacks so far.
   std::size_t stack_count() const;
 
+  // For a profile whose length or notes are known only at its end.
+  void set_duration_nanos(std::int64_t nanos);
+  void add_comment(std::string comment);
+
   // Symbolizes, encodes and gzips the profile. May be called again (after
   // more samples); each call reads the mappings anew.
   Result<std::string> build_gzipped();

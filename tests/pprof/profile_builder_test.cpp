@@ -192,6 +192,8 @@ TEST_F(ProfileBuilderTest, MergesIdenticalStacksAndKeepsTheHeader) {
   std::int64_t wrong[] = {1};
   builder.add_sample(pcs, wrong);  // one value for two sample types: dropped
   EXPECT_EQ(builder.stack_count(), 2u);
+  builder.set_duration_nanos(3'000'000'000);  // known only at the end
+  builder.add_comment("a note made at the end");
 
   auto gz = builder.build_gzipped();
   ASSERT_TRUE(gz.ok()) << gz.message();
@@ -229,9 +231,9 @@ TEST_F(ProfileBuilderTest, MergesIdenticalStacksAndKeepsTheHeader) {
   EXPECT_EQ(strings[0], "");
   EXPECT_EQ(sample_types, 2);
   EXPECT_EQ(time, 1'700'000'000'000'000'000);
-  EXPECT_EQ(duration, 2'000'000'000);
+  EXPECT_EQ(duration, 3'000'000'000);
   EXPECT_EQ(period, 10'000'000);
-  EXPECT_EQ(comments, 2) << "the spec's comment and the dropped-sample note";
+  EXPECT_EQ(comments, 3) << "the spec's comment, the late one and the dropped-sample note";
   ASSERT_EQ(sample_values.size(), 2u);
   EXPECT_EQ(sample_values[0], (std::vector<std::int64_t>{2, 20'000'000}));
   EXPECT_EQ(sample_values[1], (std::vector<std::int64_t>{1, 10'000'000}));
