@@ -7,16 +7,20 @@
 # threads it interrupts, and CPU time is steadier than wall time on a busy
 # machine. Modes are interleaved, in a rotated order each round; the table
 # gives the median per mode and its ratio to the bare run.
-# Usage: BUILD_DIR=build/release bench/run-cpu-profile-bench.sh
+# Usage: cmake --build build/release --target cpu_profile_bench_run, or
+#        BUILD_DIR=build/release bench/run-cpu-profile-bench.sh
 #        (ROUNDS=7 SECONDS=3 THREADS=2)
 set -euo pipefail
 
 BUILD_DIR=${BUILD_DIR:-build/release}
-BENCH_BIN=${BENCH_BIN:-$BUILD_DIR/bench/cpu/cpu_profile_bench}
+BENCH_BIN=$BUILD_DIR/bench/cpu/cpu_profile_bench
+GPERF_BIN=$BUILD_DIR/bench/cpu/cpu_profile_bench_gperftools
 ROUNDS=${ROUNDS:-7}
 SECONDS_PER_RUN=${SECONDS:-3}
 THREADS=${THREADS:-2}
-[ -x "$BENCH_BIN" ] || { echo "missing $BENCH_BIN: cmake --build $BUILD_DIR --target cpu_profile_bench" >&2; exit 1; }
+for b in "$BENCH_BIN" "$GPERF_BIN"; do
+  [ -x "$b" ] || { echo "missing $b: cmake --build $BUILD_DIR --target cpu_profile_bench_run (gperftools: apt-get install libgoogle-perftools-dev)" >&2; exit 1; }
+done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,12 +29,18 @@ export GOPS_CONFIG_DIR=$work/gops
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
-modes=(none gops gperftools)
+# "none" runs the agent's binary; gperftools' binary bare is shown too
+# (libprofiler loaded, its handler installed, no timer).
+modes=(none gops gperftools none-gperftools-binary)
 echo "== CPU profiler overhead: $THREADS threads x ${SECONDS_PER_RUN} s, $ROUNDS rounds ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 for round in $(seq "$ROUNDS"); do
-  for i in 0 1 2; do
-    mode=${modes[$(( (i + round) % 3 ))]}
-    line=$("$BENCH_BIN" "$mode" "$THREADS" "$SECONDS_PER_RUN")
+  for i in 0 1 2 3; do
+    mode=${modes[$(( (i + round) % 4 ))]}
+    case $mode in
+      none | gops) line=$("$BENCH_BIN" "$mode" "$THREADS" "$SECONDS_PER_RUN") ;;
+      gperftools) line=$("$GPERF_BIN" gperftools "$THREADS" "$SECONDS_PER_RUN" 2>/dev/null) ;;
+      none-gperftools-binary) line=$("$GPERF_BIN" none "$THREADS" "$SECONDS_PER_RUN") ;;
+    esac
     echo "$line" >>"$work/$mode.txt"
     echo "round $round: $line"
   done

@@ -4,8 +4,11 @@
 // a profiler shows as CPU time per unit: its signal handlers run on (and
 // are charged to) the interrupted worker threads.
 //
-//   cpu_profile_bench none|gops|gperftools [THREADS] [SECONDS]
+//   cpu_profile_bench none|gops [THREADS] [SECONDS]
+//   cpu_profile_bench_gperftools none|gperftools [THREADS] [SECONDS]
 //
+// Two binaries: linking gperftools' libprofiler installs its SIGPROF
+// handler at start-up, and our agent then (rightly) refuses to profile.
 // gops: our agent in this process, asked over its socket for a profile
 // (0x41) a little longer than the run; the workers start once its SIGPROF
 // handler is in. gperftools: ProfilerStart() (what CPUPROFILE=FILE does at
@@ -39,6 +42,8 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_measuring{false};
+constexpr useconds_t kWarmupMicros = 300 * 1000;
 
 __attribute__((noinline)) std::uint64_t mix(std::uint64_t x) {
   for (int i = 0; i < 64; ++i) {
@@ -74,14 +79,20 @@ struct WorkerResult {
   std::uint64_t sink = 0;
 };
 
+// Counts from when g_measuring is set: by then every worker has its CPU
+// timer (our profiler arms timers for new threads every 100 ms).
 void worker(WorkerResult& out, std::uint64_t seed) {
-  double start = thread_cpu_seconds();
-  std::uint64_t units = 0, sink = 0;
+  double start = -1;
+  std::uint64_t units = 0, start_units = 0, sink = 0;
   while (!g_stop.load(std::memory_order_relaxed)) {
+    if (start < 0 && g_measuring.load(std::memory_order_relaxed)) {
+      start = thread_cpu_seconds();
+      start_units = units;
+    }
     for (int i = 0; i < 64; ++i) sink += unit_of_work(seed + units++);
   }
-  out.cpu_seconds = thread_cpu_seconds() - start;
-  out.units = units;
+  out.cpu_seconds = start < 0 ? 0 : thread_cpu_seconds() - start;
+  out.units = units - start_units;
   out.sink = sink;
 }
 
@@ -103,11 +114,21 @@ std::size_t fetch_own_profile(std::uint16_t port, std::uint64_t ms) {
     ::close(fd);
     return 0;
   }
-  std::size_t total = 0;
+  std::string reply;
   char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) total += static_cast<std::size_t>(n);
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
-  return total;
+  if (reply.rfind("\x1f\x8b", 0) != 0) {
+    std::fprintf(stderr, "cpu_profile_bench: no profile: %s", reply.c_str());
+    return 0;
+  }
+  if (const char* keep = std::getenv("BENCH_PROFILE_OUT")) {  // to look at with go tool pprof
+    if (FILE* f = std::fopen(keep, "wb")) {
+      std::fwrite(reply.data(), 1, reply.size(), f);
+      std::fclose(f);
+    }
+  }
+  return reply.size();
 }
 
 bool sigprof_handled() {
@@ -122,8 +143,13 @@ int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "none";
   int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   double seconds = argc > 3 ? std::atof(argv[3]) : 3;
-  if (threads < 1 || seconds <= 0 || (mode != "none" && mode != "gops" && mode != "gperftools")) {
-    std::fprintf(stderr, "usage: cpu_profile_bench none|gops|gperftools [THREADS] [SECONDS]\n");
+#ifdef GOPS_BENCH_GPERFTOOLS
+  const char* profiled = "gperftools";
+#else
+  const char* profiled = "gops";
+#endif
+  if (threads < 1 || seconds <= 0 || (mode != "none" && mode != profiled)) {
+    std::fprintf(stderr, "usage: %s none|%s [THREADS] [SECONDS]\n", argv[0], profiled);
     return 2;
   }
 
@@ -136,7 +162,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cpu_profile_bench: %s\n", r.error.c_str());
       return 1;
     }
-    auto ms = static_cast<std::uint64_t>(seconds * 1000) + 300;
+    auto ms = static_cast<std::uint64_t>(seconds * 1000) + kWarmupMicros / 1000 + 300;
     profile_reader = std::thread([&, port = r.port, ms] { profile_bytes = fetch_own_profile(port, ms); });
     for (int i = 0; i < 5000 && !sigprof_handled(); ++i) ::usleep(1000);
     if (!sigprof_handled()) {
@@ -159,6 +185,8 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i)
     workers.emplace_back(worker, std::ref(results[static_cast<std::size_t>(i)]), 1000003ull * static_cast<std::uint64_t>(i));
+  ::usleep(kWarmupMicros);
+  g_measuring = true;
   ::usleep(static_cast<useconds_t>(seconds * 1e6));
   g_stop = true;
   for (auto& w : workers) w.join();
@@ -175,6 +203,7 @@ int main(int argc, char** argv) {
   }
 #endif
   if (profile_reader.joinable()) profile_reader.join();
+  if (mode == "gops" && profile_bytes == 0) return 1;
 
   std::uint64_t units = 0, sink = 0;
   double cpu = 0;
