@@ -218,6 +218,23 @@ TEST(CpuProfile, GoClientFlowBinaryThenGoToolPprof) {
   EXPECT_NE(top.out.find("Duration: 1"), std::string::npos) << top.out;
 }
 
+// Without -o, our CLI fetches the binary (0x09) and opens both in
+// `go tool pprof BINARY PROFILE` (interactive: it reads EOF and leaves).
+TEST(CpuProfile, OurCliOpensTheProfileInGoToolPprof) {
+  CpuHost host({}, profile_ms(500));
+  TempDir home;
+  RunResult r = run({gops_cli(), "pprof-cpu", std::to_string(host.pid())},
+                    {{"GOPS_CONFIG_DIR", host.env()["GOPS_CONFIG_DIR"]}, {"HOME", home.path()}});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Profile dump saved to: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Binary file saved to: "), std::string::npos) << r.out;
+  // pprof names the fetched binary; its build ID is the host's.
+  EXPECT_NE((r.out + r.err).find("File: binary"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("Build ID: " + readelf_build_id(cpu_host_path())), std::string::npos)
+      << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("Type: cpu"), std::string::npos) << r.out << r.err;
+}
+
 // `gops pprof-cpu --seconds N` sends 0x41 with N in ms, to an agent whose
 // describe reply (0x40) lists "pprof-cpu-for".
 TEST(CpuProfile, OurCliAsksForAnyLength) {
