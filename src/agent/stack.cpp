@@ -9,7 +9,6 @@
 #include "agent/agent_threads.hpp"
 #include "agent/commands.hpp"
 #include "agent/stack_capture.hpp"
-#include "agent/symbolizer.hpp"
 #include "agent/thread_list.hpp"
 #include "pprof/source_symbolizer.hpp"
 
@@ -30,8 +29,8 @@ std::string hex(std::uintptr_t v) {
 std::string format_frame(std::uintptr_t pc, bool is_return_address) {
   // A return address points after the call: look up the call itself.
   std::uintptr_t lookup = is_return_address ? pc - 1 : pc;
-  Frame f = symbolize(lookup);
-  std::uintptr_t function_offset = f.function_offset + (is_return_address ? 1 : 0);
+  pprof::ModuleLocation where = pprof::locate_in_module(lookup);
+  std::uintptr_t function_offset = where.symbol_offset + (is_return_address ? 1 : 0);
   std::vector<pprof::SourceFrame> source = pprof::symbolize_source(lookup);
   std::string out;
   if (!source.empty() && !source.back().file.empty()) {
@@ -43,10 +42,10 @@ std::string format_frame(std::uintptr_t pc, bool is_return_address) {
     }
     return out;
   }
-  out += f.function.empty() ? "??" : f.function;
+  out += where.symbol.empty() ? "??" : where.symbol;
   out += "\n\t";
-  if (!f.module.empty()) {
-    out += f.module + "+" + hex(f.module_offset + (is_return_address ? 1 : 0));
+  if (!where.module.empty()) {
+    out += where.module + "+" + hex(where.module_offset + (is_return_address ? 1 : 0));
   } else {
     out += hex(pc);
   }
@@ -64,9 +63,9 @@ void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
   auto hit = cache->find(key);
   if (hit == cache->end()) {
     std::string text = format_frame(pc, is_return_address);
-    if (generation != symbolizer_generation() || cache->size() > 100000) {
+    if (generation != pprof::symbolizer_generation() || cache->size() > 100000) {
       cache->clear();  // modules were reported anew (dlopen): old entries may be stale
-      generation = symbolizer_generation();
+      generation = pprof::symbolizer_generation();
     }
     hit = cache->emplace(key, std::move(text)).first;
   }
@@ -95,7 +94,6 @@ std::string stack_reply() {
   };
   auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
                          : Result<std::vector<CapturedStack>>(signal.error());
-  begin_symbolizing();
   pprof::allow_symbolizer_refresh();
 
   std::string out;

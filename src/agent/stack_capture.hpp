@@ -1,4 +1,4 @@
-// Capture step of a stack dump (symbolizing is separate: symbolizer.hpp).
+// Capture step of a stack dump (symbolizing is separate: pprof/source_symbolizer.hpp).
 // Each thread is interrupted with one real-time signal that the host does
 // not use; the handler unwinds its own stack with libunwind into a slot
 // preallocated for it and posts a semaphore. The requester waits with a

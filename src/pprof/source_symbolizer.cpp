@@ -6,6 +6,7 @@
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -25,6 +26,7 @@ struct State {
   Dwfl* dwfl = nullptr;
   std::unordered_map<std::uintptr_t, std::vector<SourceFrame>> cache;
   bool may_refresh = true;
+  std::atomic<unsigned> generation{0};
 };
 
 // Leaked on purpose: agent threads may symbolize during static destruction.
@@ -40,7 +42,25 @@ bool report(State& s) {
   int rc = dwfl_linux_proc_report(s.dwfl, ::getpid());
   dwfl_report_end(s.dwfl, nullptr, nullptr);
   s.cache.clear();
+  s.generation.fetch_add(1);
   return rc == 0;
+}
+
+// The module list, reported on first use and again (once per allowance)
+// when `pc` is outside every known module. Called with the lock held.
+bool ready_for(State& s, std::uintptr_t pc) {
+  if (s.dwfl == nullptr && !report(s)) return false;
+  if (s.may_refresh && dwfl_addrmodule(s.dwfl, pc) == nullptr) {  // mapped since the last report?
+    s.may_refresh = false;
+    report(s);
+  }
+  return true;
+}
+
+std::string base_name(const char* path) {
+  std::string p = path ? path : "";
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
 }
 
 std::string demangle(const char* name) {
@@ -196,15 +216,33 @@ void allow_symbolizer_refresh() {
   s.may_refresh = true;
 }
 
+unsigned symbolizer_generation() { return state().generation.load(); }
+
+ModuleLocation locate_in_module(std::uintptr_t pc) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  ModuleLocation out;
+  if (!ready_for(s, pc)) return out;
+  Dwfl_Module* module = dwfl_addrmodule(s.dwfl, pc);
+  if (module == nullptr) return out;
+  Dwarf_Addr start = 0;
+  const char* name = dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
+  out.module = base_name(name);
+  out.module_offset = pc - start;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  if (const char* fn = dwfl_module_addrinfo(module, pc, &offset, &sym, nullptr, nullptr, nullptr)) {
+    out.symbol = demangle(fn);
+    out.symbol_offset = offset;
+  }
+  return out;
+}
+
 std::vector<SourceFrame> symbolize_source(std::uintptr_t pc) {
   State& s = state();
   std::lock_guard lock(s.mutex);
   if (auto hit = s.cache.find(pc); hit != s.cache.end()) return hit->second;
-  if (s.dwfl == nullptr && !report(s)) return {};
-  if (s.may_refresh && dwfl_addrmodule(s.dwfl, pc) == nullptr) {  // mapped since the last report?
-    s.may_refresh = false;
-    report(s);
-  }
+  if (!ready_for(s, pc)) return {};
   std::vector<SourceFrame> frames = lookup(s.dwfl, pc);
   if (s.cache.size() > 100000) s.cache.clear();  // bounded
   s.cache.emplace(pc, frames);

@@ -1,5 +1,6 @@
 // Addresses of this process to source frames, inlined ones included, with
-// elfutils' libdwfl and libdw over the process's own mappings. One module
+// elfutils' libdwfl and libdw over the process's own mappings. Serves the
+// profiles, the stack dump and the trace alike. One module
 // list for the process, reported once and refreshed when an address falls
 // outside every known module (a library loaded since). Thread-safe (one
 // lock inside); not async-signal-safe.
@@ -25,8 +26,24 @@ struct SourceFrame {
 // `pc` is the address to look up (return addresses minus one).
 std::vector<SourceFrame> symbolize_source(std::uintptr_t pc);
 
+// Where `pc` lies without debug info: the mapped object (file name, no
+// directory) and the offset into it, and the symbol and the offset from its
+// start. Empty module if `pc` is in no known module; empty symbol if no
+// symbol covers it.
+struct ModuleLocation {
+  std::string module;
+  std::uintptr_t module_offset = 0;
+  std::string symbol;  // demangled
+  std::uintptr_t symbol_offset = 0;
+};
+ModuleLocation locate_in_module(std::uintptr_t pc);
+
 // Allows one refresh of the module list for the next unknown address
 // (callers start each profile or dump with it).
 void allow_symbolizer_refresh();
+
+// Changes whenever the module list is reported anew (a library loaded
+// since): results a caller cached by address before then may be stale.
+unsigned symbolizer_generation();
 
 }  // namespace gops::pprof
