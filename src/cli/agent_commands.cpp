@@ -1,6 +1,7 @@
 // The agent commands: stack, gc, setgc, memstats, stats, version, trace,
 // pprof-cpu, pprof-heap <pid|addr>. Same output as the Go gops
 // (internal/cmd/shared.go); the wire exchanges live in src/client.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -109,6 +110,9 @@ int setgc(const AgentArgs& a) {
   return 0;
 }
 
+constexpr const char* kAgentMessagePrefix = "gops agent (C++): ";
+constexpr std::size_t kAgentMessageLimit = 4096;
+
 // Streams one binary reply into a new file: the -o path, else a temporary
 // file named like the Go gops' os.CreateTemp("", prefix).
 template <class Fetch>
@@ -116,9 +120,22 @@ Result<DumpFile> fetch_to_file(const std::string& output, const char* prefix, co
                                Fetch fetch) {
   auto file = output.empty() ? DumpFile::temporary(prefix) : DumpFile::at(output);
   if (!file) return file.error();
-  auto n = fetch([&](std::span<const char> chunk) { return file->write(chunk); });
+  std::string head;  // the reply's first bytes: our agent may say why there is no data
+  auto n = fetch([&](std::span<const char> chunk) {
+    if (head.size() < kAgentMessageLimit)
+      head.append(chunk.data(), std::min(chunk.size(), kAgentMessageLimit - head.size()));
+    return file->write(chunk);
+  });
   if (!n) return n.error();
   if (*n == 0) return Error{empty_error};
+  // Our C++ agent answers a request it cannot serve (no heap sampler, a
+  // profile already running) with one line instead of data: say it, keep
+  // no file.
+  if (head.rfind(kAgentMessagePrefix, 0) == 0 && *n < kAgentMessageLimit) {
+    file->remove();
+    while (!head.empty() && head.back() == '\n') head.pop_back();
+    return Error{head};
+  }
   if (auto s = file->commit(); !s) return s.error();
   return std::move(*file);
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -36,6 +37,8 @@ class SitesHost {
     argv.push_back(std::to_string(pid()));
     return run(argv, {{"GOPS_CONFIG_DIR", config_dir()}}, std::chrono::seconds(60));
   }
+
+  std::string files_dir() const { return files_.path(); }
 
   // The heap profile as our CLI saves it.
   std::string profile() {
@@ -166,10 +169,15 @@ TEST(HeapProfile, MemstatsShowsTheSamplersExactCounts) {
 TEST(HeapProfile, WithoutTheSamplerOneSentenceOnHowToEnableIt) {
   SitesHost host(HEAP_SITES_HOST_PLAIN, {});
   ASSERT_TRUE(host.ready());
-  std::string reply = read_file(host.profile());
-  EXPECT_EQ(reply,
-            "gops agent (C++): pprof-heap needs the heap sampler: link gops::heap_sampler into the program, or "
+  // The agent's one sentence, said by the CLI as its error; no profile file.
+  std::string path = host.files_dir() + "/heap.pb.gz";
+  RunResult r = host.gops({"pprof-heap", "-o", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "gops: gops agent (C++): pprof-heap needs the heap sampler: link gops::heap_sampler into the program, or "
             "start it with LD_PRELOAD=/path/to/libgops_heap_sampler.so\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(std::filesystem::exists(path));
   RunResult m = host.gops({"memstats"});
   EXPECT_EQ(m.out.find("heap-sampler"), std::string::npos) << m.out;
 }
