@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -148,8 +149,9 @@ TEST(Trace, SecondTraceWhileOneRunsIsRefusedClearly) {
   ASSERT_TRUE(running.wait_for_output("Tracing now"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto r = run({gops_cli(), "trace", "--seconds", "1", "-o", second, std::to_string(host.pid())}, host.env());
-  std::string text = read_file(second);
-  EXPECT_NE(text.find("a trace is already running"), std::string::npos) << text << r.err;
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "gops: gops agent (C++): trace refused: a trace is already running; try again when it ends\n");
+  EXPECT_FALSE(std::filesystem::exists(second));
   EXPECT_EQ(running.wait(std::chrono::seconds(30)), 0);
   EXPECT_TRUE(json::accept(read_file(first)));
 }
