@@ -2,7 +2,9 @@
 # CPU profiler overhead (issue 5), with the reference profiler in the same
 # run: one CPU-bound workload (bench/cpu/cpu_profile_bench.cpp) bare, under
 # our agent's profiler (100 Hz, per-thread CPU timers) and under gperftools'
-# CPU profiler (ProfilerStart, its default 100 Hz). The measure is worker
+# CPU profiler (ProfilerStart, its default 100 Hz), and under our agent's
+# tracer (issue 7: `gops-trace`, every thread sampled at 1 kHz of wall
+# time, stacks and schedstat read in the handler). The measure is worker
 # CPU time per unit of work: a profiler's signal handling is charged to the
 # threads it interrupts, and CPU time is steadier than wall time on a busy
 # machine. Modes are interleaved, in a rotated order each round; the table
@@ -31,13 +33,13 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 # "none" runs the agent's binary; gperftools' binary bare is shown too
 # (libprofiler loaded, its handler installed, no timer).
-modes=(none gops gperftools none-gperftools-binary)
+modes=(none gops gperftools none-gperftools-binary gops-trace)
 echo "== CPU profiler overhead: $THREADS threads x ${SECONDS_PER_RUN} s, $ROUNDS rounds ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 for round in $(seq "$ROUNDS"); do
-  for i in 0 1 2 3; do
-    mode=${modes[$(( (i + round) % 4 ))]}
+  for i in 0 1 2 3 4; do
+    mode=${modes[$(( (i + round) % 5 ))]}
     case $mode in
-      none | gops) line=$("$BENCH_BIN" "$mode" "$THREADS" "$SECONDS_PER_RUN") ;;
+      none | gops | gops-trace) line=$("$BENCH_BIN" "$mode" "$THREADS" "$SECONDS_PER_RUN") ;;
       gperftools) line=$("$GPERF_BIN" gperftools "$THREADS" "$SECONDS_PER_RUN" 2>/dev/null) ;;
       none-gperftools-binary) line=$("$GPERF_BIN" none "$THREADS" "$SECONDS_PER_RUN") ;;
     esac
@@ -48,7 +50,7 @@ done
 
 base=$(field ns_per_unit <"$work/none.txt" | median)
 echo
-echo "| profiler (100 Hz) | CPU ns per unit, median | min | ratio to none | profile bytes |"
+echo "| profiler (100 Hz; gops-trace 1 kHz) | CPU ns per unit, median | min | ratio to none | profile bytes |"
 echo "|---|---|---|---|---|"
 for mode in "${modes[@]}"; do
   med=$(field ns_per_unit <"$work/$mode.txt" | median)

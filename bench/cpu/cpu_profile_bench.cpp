@@ -96,8 +96,9 @@ void worker(WorkerResult& out, std::uint64_t seed) {
   out.sink = sink;
 }
 
-// Asks our own agent for a CPU profile of `ms` and reads it to the end.
-std::size_t fetch_own_profile(std::uint16_t port, std::uint64_t ms) {
+// Asks our own agent for a CPU profile (0x41) or a trace (0x42) of `ms` and
+// reads it to the end.
+std::size_t fetch_own_profile(std::uint16_t port, char command, std::uint64_t ms) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -109,7 +110,7 @@ std::size_t fetch_own_profile(std::uint16_t port, std::uint64_t ms) {
   }
   auto v = gops::protocol::put_uvarint(ms);
   auto bytes = v.view();
-  std::string request = "\x41" + std::string(bytes.begin(), bytes.end());
+  std::string request = command + std::string(bytes.begin(), bytes.end());
   if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return 0;
@@ -118,7 +119,7 @@ std::size_t fetch_own_profile(std::uint16_t port, std::uint64_t ms) {
   char buf[65536];
   for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
-  if (reply.rfind("\x1f\x8b", 0) != 0) {
+  if (reply.rfind(command == '\x42' ? "{" : "\x1f\x8b", 0) != 0) {
     std::fprintf(stderr, "cpu_profile_bench: no profile: %s", reply.c_str());
     return 0;
   }
@@ -148,24 +149,29 @@ int main(int argc, char** argv) {
 #else
   const char* profiled = "gops";
 #endif
-  if (threads < 1 || seconds <= 0 || (mode != "none" && mode != profiled)) {
-    std::fprintf(stderr, "usage: %s none|%s [THREADS] [SECONDS]\n", argv[0], profiled);
+  bool tracing = mode == "gops-trace" && std::string(profiled) == "gops";
+  if (threads < 1 || seconds <= 0 || (mode != "none" && mode != profiled && !tracing)) {
+    std::fprintf(stderr, "usage: %s none|%s%s [THREADS] [SECONDS]\n", argv[0], profiled,
+                 std::string(profiled) == "gops" ? "|gops-trace" : "");
     return 2;
   }
 
   std::thread profile_reader;
   std::size_t profile_bytes = 0;
   std::string gperf_file = "/tmp/cpu_profile_bench." + std::to_string(::getpid()) + ".prof";
-  if (mode == "gops") {
+  if (mode == "gops" || tracing) {
     auto r = gops::agent::listen();
     if (!r.ok) {
       std::fprintf(stderr, "cpu_profile_bench: %s\n", r.error.c_str());
       return 1;
     }
     auto ms = static_cast<std::uint64_t>(seconds * 1000) + kWarmupMicros / 1000 + 300;
-    profile_reader = std::thread([&, port = r.port, ms] { profile_bytes = fetch_own_profile(port, ms); });
-    for (int i = 0; i < 5000 && !sigprof_handled(); ++i) ::usleep(1000);
-    if (!sigprof_handled()) {
+    char command = tracing ? '\x42' : '\x41';
+    profile_reader = std::thread([&, port = r.port, ms, command] { profile_bytes = fetch_own_profile(port, command, ms); });
+    // A trace's timers are armed at once (the warm-up covers it); a CPU
+    // profile's handler is waited for.
+    for (int i = 0; i < 5000 && !tracing && !sigprof_handled(); ++i) ::usleep(1000);
+    if (!tracing && !sigprof_handled()) {
       std::fprintf(stderr, "cpu_profile_bench: the agent's profiler did not start\n");
       return 1;
     }
@@ -185,9 +191,11 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i)
     workers.emplace_back(worker, std::ref(results[static_cast<std::size_t>(i)]), 1000003ull * static_cast<std::uint64_t>(i));
-  ::usleep(kWarmupMicros);
+  // sleep_for sleeps the whole time even when a sampling signal interrupts
+  // it (usleep would return early with EINTR under the tracer's timers).
+  std::this_thread::sleep_for(std::chrono::microseconds(kWarmupMicros));
   g_measuring = true;
-  ::usleep(static_cast<useconds_t>(seconds * 1e6));
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   g_stop = true;
   for (auto& w : workers) w.join();
 
@@ -203,7 +211,7 @@ int main(int argc, char** argv) {
   }
 #endif
   if (profile_reader.joinable()) profile_reader.join();
-  if (mode == "gops" && profile_bytes == 0) return 1;
+  if ((mode == "gops" || tracing) && profile_bytes == 0) return 1;
 
   std::uint64_t units = 0, sink = 0;
   double cpu = 0;

@@ -33,6 +33,7 @@ struct TraceSampler::Traced {
   // /proc/thread-self/schedstat, opened by the thread's first handler
   // (kNotOpened until then, kUnavailable if that failed).
   std::atomic<int> schedstat_fd{-1};
+  const std::uint64_t* last_record = nullptr;  // the handler's own previous record
 };
 
 namespace {
@@ -101,10 +102,17 @@ void record(TraceSampler::Traced& t, void* context) {
   std::uint64_t* r = &t.words[at];
   r[0] = static_cast<std::uint64_t>(now_ns(CLOCK_MONOTONIC));
   r[1] = static_cast<std::uint64_t>(now_ns(CLOCK_THREAD_CPUTIME_ID));
-  r[2] = run_queue_wait_ns(t);
+  // The run-queue wait tells runnable from sleeping; a thread that ran for
+  // most of the interval has little of either, so the read (a system call)
+  // is skipped and the last value carried: the wait that accrued meanwhile
+  // is told with the next interval that reads it.
+  const std::uint64_t* last = t.last_record;
+  bool mostly_ran = last != nullptr && (r[1] - last[1]) * 10 >= (r[0] - last[0]) * 9;
+  r[2] = mostly_ran ? last[2] : run_queue_wait_ns(t);
   static_assert(sizeof(std::uint64_t) == sizeof(std::uintptr_t));
   int depth = unwind_from_signal(context, reinterpret_cast<std::uintptr_t*>(r + kRecordHeader), kTraceFrames);
   r[3] = static_cast<std::uint64_t>(depth) | (interrupted_blocking_syscall(context) ? kBlockedFlag : 0);
+  t.last_record = r;
   t.used.store(at + kRecordHeader + static_cast<std::size_t>(depth), std::memory_order_release);
 }
 
