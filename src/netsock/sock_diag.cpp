@@ -37,11 +37,15 @@ InetSocket socket_of(const inet_diag_msg& m) {
 
 // Sends one request and appends the sockets of the reply. A dump ends with
 // NLMSG_DONE; an exact lookup answers with one socket or with ENOENT.
-Status query(const inet_diag_req_v2& request, bool dump, std::vector<InetSocket>& out) {
+Result<UniqueFd> open_netlink() {
   UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   if (fd.get() < 0) return netlink_error("socket", errno);
   timeval timeout{1, 0};  // the kernel answers at once; never hang on it
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+Status query(const UniqueFd& fd, const inet_diag_req_v2& request, bool dump, std::vector<InetSocket>& out) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
@@ -88,13 +92,15 @@ Status query(const inet_diag_req_v2& request, bool dump, std::vector<InetSocket>
 }  // namespace
 
 Result<std::vector<InetSocket>> tcp_sockets_in_states(std::uint32_t states) {
+  auto fd = open_netlink();
+  if (!fd) return fd.error();
   std::vector<InetSocket> out;
   for (std::uint8_t family : {AF_INET, AF_INET6}) {
     inet_diag_req_v2 request{};
     request.sdiag_family = family;
     request.sdiag_protocol = IPPROTO_TCP;
     request.idiag_states = states;
-    if (auto s = query(request, true, out); !s) return s.error();
+    if (auto s = query(*fd, request, true, out); !s) return s.error();
   }
   return out;
 }
@@ -113,8 +119,10 @@ Result<std::optional<InetSocket>> tcp_socket_by_endpoints(const IpAddress& local
   std::memcpy(id.idiag_dst, remote.bytes.data(), remote.v6 ? 16 : 4);
   id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
   id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  auto fd = open_netlink();
+  if (!fd) return fd.error();
   std::vector<InetSocket> found;
-  if (auto s = query(request, false, found); !s) return s.error();
+  if (auto s = query(*fd, request, false, found); !s) return s.error();
   // The kernel's lookup falls back to a listener on the local port when no
   // connection matches: only the exact socket counts.
   if (found.empty() || found.front().local_port != local_port || found.front().remote_port != remote_port ||
