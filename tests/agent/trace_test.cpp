@@ -156,15 +156,5 @@ TEST(Trace, SecondTraceWhileOneRunsIsRefusedClearly) {
   EXPECT_TRUE(json::accept(read_file(first)));
 }
 
-TEST(Trace, TheGoLengthOfFiveSecondsWorksToo) {
-  TraceHost host;
-  std::string file = host.dir() + "/go-length.json";
-  auto r = run({gops_cli(), "trace", "-o", file, std::to_string(host.pid())}, host.env());
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("Tracing now, will take 5 secs...\n"), std::string::npos);
-  json trace = json::parse(read_file(file));
-  expect_well_formed(trace);
-}
-
 }  // namespace
 }  // namespace gops::test
