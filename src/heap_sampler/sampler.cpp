@@ -150,6 +150,11 @@ __attribute__((constructor)) void init_sampler() {
   set_sampling_rate(rate_from_env());
   init_thread_registry();
   ::pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+  // libunwind's global cache is guarded by a lock: a thread holding it
+  // while another forks leaves the child unable to take a sample (a forked
+  // child of the stress test hung once in CI). A cache per thread has no
+  // lock; the agent asks for the same.
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
   // Make sure libunwind has set itself up before a sample needs it.
   void* frame[1];
   ::unw_backtrace(frame, 1);
