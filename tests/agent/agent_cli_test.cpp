@@ -46,7 +46,9 @@ TEST(AgentCli, MemstatsMoveAndGcLowersResident) {
   RunResult freed = gops(host, "memstats");
   auto used_allocated = bytes_of(allocated.out, "heap-in-use"), used_freed = bytes_of(freed.out, "heap-in-use");
   ASSERT_TRUE(used_allocated && used_freed) << allocated.out << freed.out;
-  EXPECT_GE(*used_allocated, *used_freed + 100ull * 1024 * 1024) << allocated.out << freed.out;
+  // 100 MiB freed; the agent's own work between the two reads may move the
+  // rest by a little (by 117 bytes once under ASan).
+  EXPECT_GE(*used_allocated, *used_freed + 99ull * 1024 * 1024) << allocated.out << freed.out;
 
   RunResult gc = gops(host, "gc");
   EXPECT_EQ(gc.exit_code, 0) << gc.err;
