@@ -10,18 +10,6 @@ namespace {
 
 constexpr std::size_t kThreadsShown = 16;  // the busiest; the rest are in the totals
 
-std::vector<gops_heap_sampler_thread> copy_threads(const HeapSampler& sampler) {
-  std::vector<gops_heap_sampler_thread> threads(64);
-  for (;;) {
-    std::size_t total = sampler.thread_counts(threads.data(), threads.size());
-    if (total <= threads.size()) {
-      threads.resize(total);
-      return threads;
-    }
-    threads.resize(total + total / 4);
-  }
-}
-
 std::string counts_text(const gops_heap_sampler_counts& c) {
   return "alloc-calls " + std::to_string(c.alloc_calls) + ", free-calls " + std::to_string(c.free_calls) +
          ", realloc-calls " + std::to_string(c.realloc_calls);
@@ -36,7 +24,7 @@ std::string heap_sampler_memstats() {
   sampler->total_counts(&totals);
   gops_heap_sampler_status status{};
   sampler->status(&status);
-  std::vector<gops_heap_sampler_thread> threads = copy_threads(*sampler);
+  std::vector<gops_heap_sampler_thread> threads = read_whole_table(sampler->thread_counts, 64);
 
   std::string out;
   out += "heap-sampler-alloc-calls: " + std::to_string(totals.alloc_calls) + "\n";

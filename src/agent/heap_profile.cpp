@@ -16,18 +16,6 @@
 namespace gops::agent {
 namespace {
 
-std::vector<gops_heap_sampler_site> copy_sites(const HeapSampler& sampler) {
-  std::vector<gops_heap_sampler_site> sites(256);
-  for (;;) {
-    std::size_t total = sampler.sites(sites.data(), sites.size());
-    if (total <= sites.size()) {
-      sites.resize(total);
-      return sites;
-    }
-    sites.resize(total + total / 4);  // new sites may appear meanwhile
-  }
-}
-
 pprof::ProfileSpec heap_spec(std::uint64_t rate) {
   pprof::ProfileSpec spec;
   spec.sample_types = {{"alloc_objects", "count"}, {"alloc_space", "bytes"},
@@ -48,7 +36,7 @@ std::string heap_profile_reply() {
   if (!sampler) return kHeapSamplerMissing;
   gops_heap_sampler_status status{};
   sampler->status(&status);
-  std::vector<gops_heap_sampler_site> sites = copy_sites(*sampler);
+  std::vector<gops_heap_sampler_site> sites = read_whole_table(sampler->sites, 256);
 
   pprof::ProfileBuilder builder(heap_spec(status.rate));
   for (const gops_heap_sampler_site& site : sites) {

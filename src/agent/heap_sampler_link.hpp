@@ -4,8 +4,10 @@
 // async-signal-safe.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "heap_sampler/gops_heap_sampler.h"
 
@@ -17,6 +19,22 @@ struct HeapSampler {
   size_t (*thread_counts)(gops_heap_sampler_thread*, size_t);
   void (*status)(gops_heap_sampler_status*);
 };
+
+// Everything a sampler table reader (`sites`, `thread_counts`: fill up to
+// n entries, return how many there are) has, growing the buffer while the
+// table grows under us.
+template <class Entry>
+std::vector<Entry> read_whole_table(std::size_t (*read)(Entry*, std::size_t), std::size_t initial) {
+  std::vector<Entry> entries(initial);
+  for (;;) {
+    std::size_t total = read(entries.data(), entries.size());
+    if (total <= entries.size()) {
+      entries.resize(total);
+      return entries;
+    }
+    entries.resize(total + total / 4);  // new entries may appear meanwhile
+  }
+}
 
 // Empty when no sampler (of interface version 1) is in the process.
 std::optional<HeapSampler> find_heap_sampler();

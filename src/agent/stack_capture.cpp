@@ -76,11 +76,8 @@ extern "C" void on_capture_signal(int, siginfo_t* info, void* context) {
 
 // Claimed once and kept (see realtime_signal.hpp).
 Result<int> claim_signal() {
-  if (int sig = g_signal.load()) return sig;
   prepare_unwinder();
-  auto sig = claim_realtime_signal(on_capture_signal);
-  if (sig) g_signal.store(*sig);
-  return sig;
+  return claim_realtime_signal(g_signal, on_capture_signal);
 }
 
 bool ensure_slots(std::size_t count) {

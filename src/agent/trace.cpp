@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <thread>
-#include <unordered_map>
 
 #include "agent/commands.hpp"
 #include "agent/proc_self.hpp"
@@ -84,21 +83,14 @@ std::string trace_reply(std::chrono::milliseconds duration) {
   meta.stop_ns = monotonic_ns();
   sampler->reset();
 
-  // Symbolize first (cached), so the agent's own "writing" interval can be
-  // stated before the text is put together.
+  // Symbolize first (the symbolizer caches by address), so the agent's own
+  // "writing" interval can be stated before the text is put together.
   pprof::allow_symbolizer_refresh();
-  std::unordered_map<std::uintptr_t, std::vector<TraceFrameName>> names;
-  auto symbolize = [&](std::uintptr_t pc, bool is_return_address) {
-    std::uintptr_t key = pc << 1 | (is_return_address ? 1 : 0);
-    auto hit = names.find(key);
-    if (hit == names.end()) hit = names.emplace(key, frames_at(pc, is_return_address)).first;
-    return hit->second;
-  };
   for (const TracedThread& t : threads)
     for (const TraceSample& s : t.samples)
-      for (std::size_t f = 0; f < s.pcs.size(); ++f) symbolize(s.pcs[f], f > 0);
+      for (std::size_t f = 0; f < s.pcs.size(); ++f) (void)pprof::symbolize_source(f > 0 ? s.pcs[f] - 1 : s.pcs[f]);
   meta.written_ns = monotonic_ns();
-  return trace_event_json(threads, meta, symbolize);
+  return trace_event_json(threads, meta, frames_at);
 }
 
 }  // namespace gops::agent

@@ -134,11 +134,8 @@ extern "C" void on_trace_signal(int, siginfo_t* info, void* context) {
 }
 
 Result<int> trace_signal() {
-  if (int sig = g_signal.load()) return sig;
   prepare_unwinder();
-  auto sig = claim_realtime_signal(on_trace_signal);
-  if (sig) g_signal.store(*sig);
-  return sig;
+  return claim_realtime_signal(g_signal, on_trace_signal);
 }
 
 }  // namespace
@@ -167,13 +164,11 @@ Result<std::unique_ptr<TraceSampler>> TraceSampler::start(int hz, std::chrono::m
 
 void TraceSampler::watch(pid_t tid, const std::string& name) {
   std::size_t index = traced_.size();
-  std::size_t spent = 0;
-  for (const auto& t : traced_) spent += t->capacity;
   // Room for the whole duration at the rate, with shallow stacks in mind
   // (a record takes its real depth, not the maximum).
   auto expected = static_cast<std::size_t>(duration_.count()) * static_cast<std::size_t>(hz_) / 1000 * 6 / 5 + 8;
   std::size_t words = std::min(expected * (kRecordHeader + 16) + kRecordHeader + kTraceFrames, kMaxBufferWords);
-  if (index >= kMaxTracedThreads || spent + words > kBudgetWords) {
+  if (index >= kMaxTracedThreads || words_reserved_ + words > kBudgetWords) {
     ++untraced_;
     return;
   }
@@ -186,6 +181,7 @@ void TraceSampler::watch(pid_t tid, const std::string& name) {
     return;
   }
   t->capacity = words;
+  words_reserved_ += words;
   g_table[index].store(t.get(), std::memory_order_release);
 
   sigevent event{};

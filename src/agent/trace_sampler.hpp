@@ -81,6 +81,7 @@ class TraceSampler {
   std::vector<std::unique_ptr<Traced>> traced_;
   std::vector<pid_t> seen_;  // sorted
   std::size_t untraced_ = 0;
+  std::size_t words_reserved_ = 0;  // sample buffers allocated so far, against kBudgetWords
   bool stopped_ = false;
 };
 
