@@ -35,6 +35,7 @@ std::string heap_sampler_memstats() {
   out += "heap-sampler-dropped-samples: " + std::to_string(status.dropped_samples) + "\n";
   out += "heap-sampler-sites: " + std::to_string(status.sites) + "\n";
   out += "heap-sampler-threads: " + std::to_string(threads.size()) + "\n";
+  if (sampler->free_check) out += std::string("heap-sampler-free-check: ") + sampler->free_check() + "\n";
   std::size_t shown = std::min(threads.size(), kThreadsShown);
   std::partial_sort(threads.begin(), threads.begin() + static_cast<std::ptrdiff_t>(shown), threads.end(),
                     [](const auto& a, const auto& b) { return a.counts.alloc_calls > b.counts.alloc_calls; });

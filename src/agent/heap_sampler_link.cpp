@@ -20,6 +20,7 @@ std::optional<HeapSampler> find_heap_sampler() {
   s.total_counts = lookup<decltype(s.total_counts)>("gops_heap_sampler_total_counts");
   s.thread_counts = lookup<decltype(s.thread_counts)>("gops_heap_sampler_thread_counts");
   s.status = lookup<decltype(s.status)>("gops_heap_sampler_get_status");
+  s.free_check = lookup<decltype(s.free_check)>("gops_heap_sampler_free_check");
   if (!s.sites || !s.total_counts || !s.thread_counts || !s.status) return std::nullopt;
   return s;
 }

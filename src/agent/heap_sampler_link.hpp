@@ -18,6 +18,7 @@ struct HeapSampler {
   void (*total_counts)(gops_heap_sampler_counts*);
   size_t (*thread_counts)(gops_heap_sampler_thread*, size_t);
   void (*status)(gops_heap_sampler_status*);
+  const char* (*free_check)();  // may be null (an older sampler)
 };
 
 // Everything a sampler table reader (`sites`, `thread_counts`: fill up to

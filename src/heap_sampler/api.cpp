@@ -4,7 +4,9 @@
 
 #include "heap_sampler/hook_attributes.hpp"
 #include "heap_sampler/sample_store.hpp"
+#include "heap_sampler/real_allocator.hpp"
 #include "heap_sampler/sampler.hpp"
+#include "heap_sampler/tagged_block.hpp"
 #include "heap_sampler/thread_registry.hpp"
 #include "heap_sampler/thread_state.hpp"
 
@@ -22,9 +24,9 @@ GOPS_HS_API void gops_heap_sampler_my_counts(struct gops_heap_sampler_counts* ou
   const ThreadState& t = t_state;
   *out = {};
   if (t.registration != Registration::kOwn) return;  // counted in the shared totals only
-  out->alloc_calls = t.alloc_calls.load(std::memory_order_relaxed);
-  out->free_calls = t.free_calls.load(std::memory_order_relaxed);
-  out->realloc_calls = t.realloc_calls.load(std::memory_order_relaxed);
+  out->alloc_calls = t.alloc_calls;
+  out->free_calls = t.free_calls;
+  out->realloc_calls = t.realloc_calls;
 }
 
 GOPS_HS_API size_t gops_heap_sampler_thread_counts(struct gops_heap_sampler_thread* out, size_t capacity) {
@@ -36,6 +38,11 @@ GOPS_HS_API void gops_heap_sampler_get_status(struct gops_heap_sampler_status* o
   out->rate = sampling_rate();
   store_status(*out);
   out->threads_registered = registered_threads();
+}
+
+GOPS_HS_API const char* gops_heap_sampler_free_check(void) {
+  (void)real();  // the choice is made with the lookup of the real allocator
+  return tagging() ? "mark" : "filter";
 }
 
 GOPS_HS_API void gops_heap_sampler_set_rate(uint64_t bytes) { set_sampling_rate(bytes); }

@@ -19,6 +19,12 @@ extern "C" {
  * sampling, 1: every allocation). Default 524288, as Go's MemProfileRate. */
 #define GOPS_HEAP_SAMPLER_RATE_ENV "GOPS_HEAP_SAMPLE_RATE"
 
+/* Environment variable choosing how free() recognises sampled blocks (see
+ * gops_heap_sampler_free_check): "mark" or "filter". Unset: "mark" with
+ * glibc, "filter" with other allocators and under valgrind (whose memcheck
+ * would report the mark's read; callgrind does not mind: set "mark"). */
+#define GOPS_HEAP_SAMPLER_FREE_CHECK_ENV "GOPS_HEAP_SAMPLE_FREE_CHECK"
+
 /* One call site (one distinct stack) and what its sampled allocations add up
  * to, unscaled: the reader scales by the sampling rate. */
 struct gops_heap_sampler_site {
@@ -72,6 +78,11 @@ void gops_heap_sampler_my_counts(struct gops_heap_sampler_counts* out);
 size_t gops_heap_sampler_thread_counts(struct gops_heap_sampler_thread* out, size_t capacity);
 
 void gops_heap_sampler_get_status(struct gops_heap_sampler_status* out);
+
+/* How free() recognises a sampled block: "mark" (glibc: a word before the
+ * block, no lookup) or "filter" (other allocators, valgrind: a hashed
+ * filter of sampled addresses). Optional: look it up by name. */
+const char* gops_heap_sampler_free_check(void);
 
 /* Sets the mean sampling interval (bytes; 0 stops sampling). Each thread
  * picks it up at its next sample. */

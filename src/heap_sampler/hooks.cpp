@@ -17,6 +17,7 @@
 #include "heap_sampler/real_allocator.hpp"
 #include "heap_sampler/sample_store.hpp"
 #include "heap_sampler/sampler.hpp"
+#include "heap_sampler/tagged_block.hpp"
 
 namespace gops::heap_sampler {
 namespace {
@@ -52,28 +53,100 @@ void* bypass_alloc(std::size_t size, std::size_t alignment, bool zero) {
   return alignment ? real_memalign(alignment, size) : real().malloc(size);
 }
 
-void release(void* p) {
-  if (is_bootstrap(p)) return;  // never handed to the real allocator
-  real().free(p);
-}
-
-GOPS_HS_HOOK_PATH void* malloc_slow(ThreadState& t, std::size_t size) {
-  if (t.in_hook) return bypass_alloc(size, 0, false);
-  void* p = real().malloc(size);
-  count_call(t, kAlloc);
-  after_alloc(t, p, size);
+// A block the sampler takes: marked where free() looks for it (glibc), else
+// a plain block that the sample store's filter will know.
+GOPS_HS_HOOK_PATH void* allocate_sampled(ThreadState& t, std::size_t size, std::size_t alignment, bool zero) {
+  void* p = nullptr;
+  if (tagging()) {
+    p = allocate_tagged(size, alignment, zero);
+  } else if (zero) {
+    p = real().calloc(1, size);
+  } else {
+    p = alignment ? real_memalign(alignment, size) : real().malloc(size);
+  }
+  record_allocation(t, p, size);
   return p;
 }
 
-GOPS_HS_HOOK_PATH void free_slow(ThreadState& t, void* ptr) {
-  if (t.in_hook) {
-    if (ptr) release(ptr);
-    return;
+// The allocating hooks' common path: count, then the real function unless
+// the call reaches the sampling point. `bytes` is what the sample records.
+template <class RealAlloc>
+GOPS_HS_HOOK_PATH void* allocate(ThreadState& t, std::size_t bytes, std::size_t alignment, bool zero,
+                                 RealAlloc real_alloc) {
+  if (t.in_hook) [[unlikely]]
+    return bypass_alloc(bytes, alignment, zero);
+  count_call(t, kAlloc);
+  if (!crosses_sampling_point(t, bytes)) [[likely]]
+    return real_alloc();
+  return allocate_sampled(t, bytes, alignment, zero);
+}
+
+// The real allocator's usable size of any block we handed out.
+std::size_t usable_size(void* ptr) {
+  if (is_bootstrap(ptr)) return bootstrap_size(ptr);
+  if (tagging() && carries_tag(ptr)) return tagged_usable_size(ptr);
+  auto fn = real().malloc_usable_size;
+  return fn ? fn(ptr) : 0;
+}
+
+// Gives `ptr` (not null, not bootstrap) back to the real allocator, after
+// the sample store has forgotten it (unless the sampler itself frees).
+void release(ThreadState& t, void* ptr) {
+  if (tagging()) {
+    if (!carries_tag(ptr)) return real().free(ptr);
+    if (!t.in_hook) detail::forget_slow(ptr);
+    return real().free(tagged_base(ptr));
   }
-  count_call(t, kFree);
-  if (ptr == nullptr) return;
-  forget(ptr);
-  release(ptr);
+  if (!t.in_hook) forget(ptr);
+  real().free(ptr);
+}
+
+GOPS_HS_HOOK_PATH void* malloc_slow(ThreadState& t, std::size_t size) {
+  return allocate(t, size, 0, false, [size] { return real().malloc(size); });
+}
+
+GOPS_HS_HOOK_PATH void free_slow(ThreadState& t, void* ptr) {
+  if (!t.in_hook) count_call(t, kFree);
+  if (ptr == nullptr || is_bootstrap(ptr)) return;  // bootstrap blocks are never freed
+  release(t, ptr);
+}
+
+// free() when its one-compare test failed: the thread's first free since
+// the marks were switched on (it learns so here), the filter when there are
+// no marks, or anything else (the slow path).
+GOPS_HS_HOOK_PATH void free_other(ThreadState& t, void* ptr) noexcept {
+  if (is_plain_call(t)) {
+    bool plain_block = false;
+    if (tagging()) {
+      t.tagged_frees = true;
+      plain_block = ptr == nullptr || !carries_tag(ptr);
+    } else {
+      plain_block = !maybe_sampled(ptr) && !is_bootstrap(ptr);
+    }
+    if (plain_block) {
+      bump(t.free_calls);
+      return next_free()(ptr);
+    }
+  }
+  free_slow(t, ptr);
+}
+
+// realloc of a block that is, or is to become, a sampled one: with marks,
+// the block moves (a marked block is not one the real realloc knows).
+GOPS_HS_HOOK_PATH void* realloc_moving(ThreadState& t, void* ptr, std::size_t size, bool sample) {
+  if (size == 0) {
+    release(t, ptr);
+    return nullptr;
+  }
+  void* p = sample ? allocate_tagged(size, 0, false) : real().malloc(size);
+  if (p == nullptr) return nullptr;  // the old block stays, as realloc promises
+  if (ptr) {
+    std::size_t old = usable_size(ptr);
+    std::memcpy(p, ptr, old < size ? old : size);
+    release(t, ptr);
+  }
+  if (sample) record_allocation(t, p, size);
+  return p;
 }
 
 }  // namespace
@@ -88,23 +161,22 @@ extern "C" {
 // malloc. Everything else goes out of line.
 GOPS_HS_EXPORT_HOOK void* malloc(std::size_t size) {
   ThreadState& t = t_state;
-  if (is_plain_call(t) && static_cast<std::int64_t>(size) < t.bytes_until_sample) [[likely]] {
-    bump(t.alloc_calls);
-    t.bytes_until_sample -= static_cast<std::int64_t>(size);
+  if (count_unsampled_alloc(t, size)) [[likely]]
     return next_malloc()(size);
-  }
   return malloc_slow(t, size);
 }
 
-// Fast path: the pointer is certainly not sampled (filter) and not from the
-// bootstrap buffer; free(nullptr) goes to the real free, which ignores it.
-GOPS_HS_EXPORT_HOOK void free(void* ptr) {
+// Fast path: a plain call on a block that is certainly not sampled nor from
+// the bootstrap buffer. With glibc that is one load of the word before the
+// block (glibc's own free reads it next); free(nullptr) goes to the real
+// free, which ignores it.
+GOPS_HS_EXPORT_HOOK void free(void* ptr) noexcept {
   ThreadState& t = t_state;
-  if (is_plain_call(t) && !maybe_sampled(ptr) && !is_bootstrap(ptr)) [[likely]] {
+  if (is_plain_tagged_free(t) && (ptr == nullptr || !carries_tag(ptr))) [[likely]] {
     bump(t.free_calls);
     return next_free()(ptr);
   }
-  free_slow(t, ptr);
+  free_other(t, ptr);
 }
 
 GOPS_HS_EXPORT_HOOK void* calloc(std::size_t count, std::size_t size) {
@@ -114,12 +186,7 @@ GOPS_HS_EXPORT_HOOK void* calloc(std::size_t count, std::size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (t.in_hook) [[unlikely]]
-    return bypass_alloc(bytes, 0, true);
-  void* p = real().calloc(count, size);
-  count_call(t, kAlloc);
-  after_alloc(t, p, bytes);
-  return p;
+  return allocate(t, bytes, 0, true, [count, size] { return real().calloc(count, size); });
 }
 
 GOPS_HS_EXPORT_HOOK void* realloc(void* ptr, std::size_t size) {
@@ -130,61 +197,61 @@ GOPS_HS_EXPORT_HOOK void* realloc(void* ptr, std::size_t size) {
     if (p) std::memcpy(p, ptr, bootstrap_size(ptr) < size ? bootstrap_size(ptr) : size);
     return p;
   }
+  bool marked = ptr && tagging() && carries_tag(ptr);
   if (t.in_hook) [[unlikely]]
-    return real().realloc(ptr, size);
+    return marked ? realloc_moving(t, ptr, size, false) : real().realloc(ptr, size);
   count_call(t, kRealloc);
+  bool sample = size != 0 && crosses_sampling_point(t, size);
+  if (tagging()) {
+    if (marked || sample) return realloc_moving(t, ptr, size, sample);
+    return real().realloc(ptr, size);
+  }
   // Forgotten before the call: once realloc returns, the old address may
   // belong to another thread's new block. A failed realloc keeps the block
   // but loses its sample (rare; the estimate absorbs it).
   if (ptr) forget(ptr);
   void* p = real().realloc(ptr, size);
-  if (p && size != 0) after_alloc(t, p, size);
+  if (sample) record_allocation(t, p, size);
   return p;
 }
 
 GOPS_HS_EXPORT_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
   ThreadState& t = t_state;
-  if (t.in_hook) [[unlikely]] {
-    if (resolving_on_this_thread()) {
-      *out = bootstrap_alloc(size, alignment);
-      return *out ? 0 : ENOMEM;
-    }
-    return real().posix_memalign(out, alignment, size);
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment % sizeof(void*) != 0) return EINVAL;
+  if (t.in_hook && resolving_on_this_thread()) [[unlikely]] {
+    *out = bootstrap_alloc(size, alignment);
+    return *out ? 0 : ENOMEM;
   }
-  int rc = real().posix_memalign(out, alignment, size);
-  count_call(t, kAlloc);
-  if (rc == 0) after_alloc(t, *out, size);
-  return rc;
+  int rc = 0;
+  void* p = allocate(t, size, alignment, false, [&] {
+    void* block = nullptr;
+    rc = real().posix_memalign(&block, alignment, size);
+    return block;
+  });
+  if (rc != 0) return rc;
+  if (p == nullptr && size != 0) return errno ? errno : ENOMEM;
+  *out = p;
+  return 0;
 }
 
 GOPS_HS_EXPORT_HOOK void* aligned_alloc(std::size_t alignment, std::size_t size) {
   ThreadState& t = t_state;
-  if (t.in_hook) [[unlikely]]
-    return bypass_alloc(size, alignment, false);
-  void* p = real().aligned_alloc ? real().aligned_alloc(alignment, size) : aligned_via_posix(alignment, size);
-  count_call(t, kAlloc);
-  after_alloc(t, p, size);
-  return p;
+  return allocate(t, size, alignment, false, [alignment, size] {
+    return real().aligned_alloc ? real().aligned_alloc(alignment, size) : aligned_via_posix(alignment, size);
+  });
 }
 
 GOPS_HS_EXPORT_HOOK void* memalign(std::size_t alignment, std::size_t size) {
   ThreadState& t = t_state;
-  if (t.in_hook) [[unlikely]]
-    return bypass_alloc(size, alignment, false);
-  void* p = real_memalign(alignment, size);
-  count_call(t, kAlloc);
-  after_alloc(t, p, size);
-  return p;
+  return allocate(t, size, alignment, false, [alignment, size] { return real_memalign(alignment, size); });
 }
 
 GOPS_HS_EXPORT_HOOK void* valloc(std::size_t size) {
   ThreadState& t = t_state;
-  if (t.in_hook) [[unlikely]]
-    return bypass_alloc(size, page_size(), false);
-  void* p = real().valloc ? real().valloc(size) : aligned_via_posix(page_size(), size);
-  count_call(t, kAlloc);
-  after_alloc(t, p, size);
-  return p;
+  std::size_t page = page_size();
+  return allocate(t, size, page, false, [page, size] {
+    return real().valloc ? real().valloc(size) : aligned_via_posix(page, size);
+  });
 }
 
 GOPS_HS_EXPORT_HOOK void* pvalloc(std::size_t size) {
@@ -196,19 +263,12 @@ GOPS_HS_EXPORT_HOOK void* pvalloc(std::size_t size) {
     return nullptr;
   }
   if (rounded == 0) rounded = page;
-  if (t.in_hook) [[unlikely]]
-    return bypass_alloc(rounded, page, false);
-  void* p = real().pvalloc ? real().pvalloc(size) : aligned_via_posix(page, rounded);
-  count_call(t, kAlloc);
-  after_alloc(t, p, rounded);
-  return p;
+  return allocate(t, rounded, page, false, [page, rounded] { return aligned_via_posix(page, rounded); });
 }
 
 GOPS_HS_EXPORT_HOOK std::size_t malloc_usable_size(void* ptr) {
   if (ptr == nullptr) return 0;
-  if (is_bootstrap(ptr)) return bootstrap_size(ptr);
-  auto fn = real().malloc_usable_size;
-  return fn ? fn(ptr) : 0;
+  return usable_size(ptr);
 }
 
 // The aliases need not repeat glibc's attributes on the originals (leaf,
@@ -218,7 +278,7 @@ GOPS_HS_EXPORT_HOOK std::size_t malloc_usable_size(void* ptr) {
 #pragma GCC diagnostic ignored "-Wmissing-attributes"
 #endif
 GOPS_HS_HIDDEN void* gops_heap_sampler_hook_malloc(std::size_t) __attribute__((alias("malloc")));
-GOPS_HS_HIDDEN void gops_heap_sampler_hook_free(void*) __attribute__((alias("free")));
+GOPS_HS_HIDDEN void gops_heap_sampler_hook_free(void*) noexcept __attribute__((alias("free")));
 GOPS_HS_HIDDEN int gops_heap_sampler_hook_posix_memalign(void**, std::size_t, std::size_t)
     __attribute__((alias("posix_memalign")));
 #if defined(__GNUC__) && !defined(__clang__)

@@ -9,6 +9,6 @@
 
 extern "C" {
 GOPS_HS_HIDDEN void* gops_heap_sampler_hook_malloc(std::size_t size);
-GOPS_HS_HIDDEN void gops_heap_sampler_hook_free(void* ptr);
+GOPS_HS_HIDDEN void gops_heap_sampler_hook_free(void* ptr) noexcept;
 GOPS_HS_HIDDEN int gops_heap_sampler_hook_posix_memalign(void** out, std::size_t alignment, std::size_t size);
 }

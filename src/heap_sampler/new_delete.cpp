@@ -5,26 +5,38 @@
 
 #include "heap_sampler/hook_attributes.hpp"
 #include "heap_sampler/hooks.hpp"
+#include "heap_sampler/real_allocator.hpp"
+#include "heap_sampler/sampler.hpp"
 
 namespace {
 
-// The standard's loop: retry through the new-handler, else throw.
-GOPS_HS_HOOK_PATH void* new_slow(std::size_t size) {
-  if (size == 0) size = 1;
+// The standard's loop after a failed allocation: the new-handler, then
+// another try, else throw.
+GOPS_HS_HOOK_PATH void* new_after_failure(std::size_t size) {
+  if (size == 0) size = 1;  // malloc(0) may give null: new(0) may not
   for (;;) {
-    if (void* p = gops_heap_sampler_hook_malloc(size)) return p;
     std::new_handler handler = std::get_new_handler();
     if (!handler) throw std::bad_alloc();
     handler();
+    if (void* p = gops_heap_sampler_hook_malloc(size)) return p;
   }
 }
 
-// Inline in each operator new: one call into malloc on the common path.
+GOPS_HS_HOOK_PATH void* new_slow(std::size_t size) {
+  if (size == 0) size = 1;
+  if (void* p = gops_heap_sampler_hook_malloc(size)) return p;
+  return new_after_failure(size);
+}
+
+// Inline in each operator new: malloc's fast path, then the real malloc.
 __attribute__((always_inline)) inline void* new_or_throw(std::size_t size) {
-  if (size == 0) [[unlikely]]
-    return new_slow(size);
-  void* p = gops_heap_sampler_hook_malloc(size);
-  return p ? p : new_slow(size);
+  gops::heap_sampler::ThreadState& t = gops::heap_sampler::t_state;
+  if (gops::heap_sampler::count_unsampled_alloc(t, size)) [[likely]] {
+    if (void* p = gops::heap_sampler::next_malloc()(size)) [[likely]]
+      return p;
+    return new_after_failure(size);
+  }
+  return new_slow(size);
 }
 
 GOPS_HS_HOOK_PATH void* aligned_or_null(std::size_t size, std::size_t alignment) {

@@ -8,6 +8,14 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+
+#include "heap_sampler/gops_heap_sampler.h"
+#include "heap_sampler/tagged_block.hpp"
 
 namespace gops::heap_sampler {
 namespace detail {
@@ -15,11 +23,11 @@ namespace detail {
 // room for whatever a libc version or a preloaded library asks for.
 alignas(64) unsigned char g_bootstrap[kBootstrapBytes];
 namespace {
-void* resolve_then_malloc(std::size_t size) {
+void* resolve_then_malloc(std::size_t size) noexcept {
   resolve();
   return g_real.malloc(size);
 }
-void resolve_then_free(void* ptr) {
+void resolve_then_free(void* ptr) noexcept {
   resolve();
   g_real.free(ptr);
 }
@@ -38,8 +46,8 @@ std::atomic<std::size_t> g_bootstrap_used{0};
 std::atomic<int> g_state{0};  // 0: unresolved, 1: resolving, 2: resolved
 constinit thread_local bool t_resolving [[gnu::tls_model("initial-exec")]] = false;
 
-// Each bootstrap block is preceded by its size (16 bytes keep the block
-// aligned for any fundamental type).
+// Each bootstrap block is preceded by its size and the sampled-block mark
+// (tagged_block.hpp), so that free() sends it down the slow path.
 constexpr std::size_t kHeader = 16;
 
 template <class Fn>
@@ -56,6 +64,27 @@ const void* object_of(const void* fn) {
 // search order (jemalloc has no pvalloc: glibc's would answer, with memory
 // from another heap). Only the allocator's own functions are kept; the hooks
 // build the missing ones on the others.
+// Whether sampled blocks can carry a mark (tagged_block.hpp): glibc's
+// allocator, and no valgrind tool that checks the reads of its headers
+// (GOPS_HEAP_SAMPLE_FREE_CHECK=mark says the tool does not: callgrind).
+bool can_tag(const RealAllocator& r) {
+  const char* choice = std::getenv(GOPS_HEAP_SAMPLER_FREE_CHECK_ENV);
+  if (choice && std::strcmp(choice, "filter") == 0) return false;
+  bool asked = choice && std::strcmp(choice, "mark") == 0;
+#ifdef RUNNING_ON_VALGRIND
+  if (RUNNING_ON_VALGRIND && !asked) return false;
+#endif
+  // Valgrind's preloaded core, in case the header was missing at build time.
+  if (const char* preload = std::getenv("LD_PRELOAD"); !asked && preload && std::strstr(preload, "vgpreload"))
+    return false;
+  Dl_info info{};
+  if (!r.malloc_usable_size || !::dladdr(reinterpret_cast<const void*>(r.malloc), &info) || !info.dli_fname)
+    return false;
+  const char* slash = std::strrchr(info.dli_fname, '/');
+  const char* name = slash ? slash + 1 : info.dli_fname;
+  return std::strncmp(name, "libc.so", 7) == 0;
+}
+
 template <class Fn>
 Fn from_object(const void* object, const char* name) {
   Fn fn = next<Fn>(name);
@@ -89,6 +118,7 @@ void detail::resolve() {
   // jemalloc, tcmalloc's minimal build and valgrind lack or refuse it.
   r.pvalloc = nullptr;
   r.malloc_usable_size = from_object<decltype(r.malloc_usable_size)>(object, "malloc_usable_size");
+  bool tag = can_tag(r);
   t_resolving = false;
   t_state.in_hook = was;
   if (!r.malloc || !r.free || !r.calloc || !r.realloc || !r.posix_memalign) {
@@ -101,6 +131,7 @@ void detail::resolve() {
   rest.malloc = g_real.malloc;
   rest.free = g_real.free;
   g_real = rest;
+  __atomic_store_n(&g_tagging, tag, __ATOMIC_RELAXED);
   __atomic_store_n(&g_real.malloc, r.malloc, __ATOMIC_RELEASE);
   __atomic_store_n(&g_real.free, r.free, __ATOMIC_RELEASE);
   g_state.store(2, std::memory_order_release);
@@ -126,6 +157,7 @@ void* bootstrap_alloc(std::size_t size, std::size_t alignment) {
     if (g_bootstrap_used.compare_exchange_weak(used, end, std::memory_order_relaxed)) {
       unsigned char* block = g_bootstrap + start;
       __builtin_memcpy(block - kHeader, &size, sizeof size);
+      __builtin_memcpy(block - 8, &kTagWord, sizeof kTagWord);
       return block;  // static storage: already zero, as calloc needs
     }
   }

@@ -11,17 +11,18 @@
 
 namespace gops::heap_sampler {
 
+// noexcept: the hooks (noexcept as glibc declares them) tail-call these.
 struct RealAllocator {
-  void* (*malloc)(std::size_t);
-  void (*free)(void*);
-  void* (*calloc)(std::size_t, std::size_t);
-  void* (*realloc)(void*, std::size_t);
-  int (*posix_memalign)(void**, std::size_t, std::size_t);
-  void* (*aligned_alloc)(std::size_t, std::size_t);  // may be null: emulated
-  void* (*memalign)(std::size_t, std::size_t);       // may be null: emulated
-  void* (*valloc)(std::size_t);                      // may be null: emulated
-  void* (*pvalloc)(std::size_t);                     // null: always emulated
-  std::size_t (*malloc_usable_size)(void*);          // may be null
+  void* (*malloc)(std::size_t) noexcept;
+  void (*free)(void*) noexcept;
+  void* (*calloc)(std::size_t, std::size_t) noexcept;
+  void* (*realloc)(void*, std::size_t) noexcept;
+  int (*posix_memalign)(void**, std::size_t, std::size_t) noexcept;
+  void* (*aligned_alloc)(std::size_t, std::size_t) noexcept;  // may be null: emulated
+  void* (*memalign)(std::size_t, std::size_t) noexcept;       // may be null: emulated
+  void* (*valloc)(std::size_t) noexcept;                      // may be null: emulated
+  void* (*pvalloc)(std::size_t) noexcept;                     // null: always emulated
+  std::size_t (*malloc_usable_size)(void*) noexcept;          // may be null
 };
 
 namespace detail {

@@ -77,28 +77,28 @@ GOPS_HS_HOOK_PATH std::uint32_t capture(std::uintptr_t* out) {
 
 }  // namespace
 
-GOPS_HS_HOOK_PATH void sample_point(ThreadState& state, void* ptr, std::size_t size) noexcept {
-  if (state.in_hook) return;  // an allocation made by the sampler itself
-  state.in_hook = true;
+GOPS_HS_HOOK_PATH bool reach_sampling_point(ThreadState& state, std::size_t size) noexcept {
   std::uint64_t rate = g_rate.load(std::memory_order_relaxed);
   auto request = static_cast<std::int64_t>(size);
-  bool sampled = true;
   if (state.rng == 0) {
     // First call on this thread: start its first interval here.
     seed(state);
     state.bytes_until_sample = next_interval(state, rate);
-    sampled = request >= state.bytes_until_sample;
-  }
-  if (sampled) {
-    if (rate != 0 && ptr != nullptr) {
-      std::uintptr_t pcs[GOPS_HEAP_SAMPLER_MAX_FRAMES];
-      std::uint32_t depth = capture(pcs);
-      record_sample(ptr, size, pcs, depth);
+    if (request < state.bytes_until_sample) {
+      state.bytes_until_sample -= request;
+      return false;
     }
-    state.bytes_until_sample = next_interval(state, rate);
-  } else {
-    state.bytes_until_sample -= request;
   }
+  state.bytes_until_sample = next_interval(state, rate);
+  return rate != 0;
+}
+
+GOPS_HS_HOOK_PATH void record_allocation(ThreadState& state, void* ptr, std::size_t size) noexcept {
+  if (state.in_hook || ptr == nullptr) return;
+  state.in_hook = true;
+  std::uintptr_t pcs[GOPS_HEAP_SAMPLER_MAX_FRAMES];
+  std::uint32_t depth = capture(pcs);
+  record_sample(ptr, size, pcs, depth);
   state.in_hook = false;
 }
 

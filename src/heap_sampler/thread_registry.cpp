@@ -22,14 +22,14 @@ std::atomic<std::uint64_t> g_shared[3];  // alloc, free, realloc: exited and unr
 pthread_key_t g_key;
 std::atomic<bool> g_key_ready{false};
 
-std::atomic<std::uint64_t>& field(ThreadState& state, int which) {
+std::uint64_t& field(ThreadState& state, int which) {
   return which == 0 ? state.alloc_calls : which == 1 ? state.free_calls : state.realloc_calls;
 }
 
 // Under g_lock.
 void fold(ThreadState& state) {
   for (int which = 0; which < 3; ++which)
-    g_shared[which].fetch_add(field(state, which).load(std::memory_order_relaxed), std::memory_order_relaxed);
+    g_shared[which].fetch_add(read_count(field(state, which)), std::memory_order_relaxed);
 }
 
 void remove_slot(ThreadState* state) {
@@ -99,7 +99,7 @@ void total_counts(gops_heap_sampler_counts& out) noexcept {
   for (int which = 0; which < 3; ++which) sums[which] = g_shared[which].load(std::memory_order_relaxed);
   for (ThreadState* state : g_slots) {
     if (!state) continue;
-    for (int which = 0; which < 3; ++which) sums[which] += field(*state, which).load(std::memory_order_relaxed);
+    for (int which = 0; which < 3; ++which) sums[which] += read_count(field(*state, which));
   }
   out.alloc_calls = sums[0];
   out.free_calls = sums[1];
@@ -114,9 +114,9 @@ std::size_t thread_counts(gops_heap_sampler_thread* out, std::size_t capacity) n
     if (n < capacity) {
       out[n] = {};
       out[n].tid = state->tid;
-      out[n].counts.alloc_calls = state->alloc_calls.load(std::memory_order_relaxed);
-      out[n].counts.free_calls = state->free_calls.load(std::memory_order_relaxed);
-      out[n].counts.realloc_calls = state->realloc_calls.load(std::memory_order_relaxed);
+      out[n].counts.alloc_calls = read_count(state->alloc_calls);
+      out[n].counts.free_calls = read_count(state->free_calls);
+      out[n].counts.realloc_calls = read_count(state->realloc_calls);
     }
     ++n;
   }

@@ -3,7 +3,12 @@
 // of a known live amount, freeing, switching sampling off, and Go's scaling.
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <new>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -163,6 +168,60 @@ TEST(HeapSampler, LiveTableForgetsEverySampleInAnyOrder) {
   EXPECT_EQ(site->inuse_count, 0u);
   EXPECT_EQ(site->inuse_bytes, 0u);
   EXPECT_GE(site->alloc_count, 40000u);
+}
+
+// Every block sampled, through every allocation function: with glibc the
+// sampled blocks are laid out differently (a mark before them), so each
+// function must still keep its promise -- sizes, alignment, zeroing,
+// contents across realloc -- and free() must find every one of them.
+TEST(HeapSampler, SampledBlocksKeepEveryFunctionsPromise) {
+  ASSERT_STREQ(gops_heap_sampler_free_check(), "mark") << "glibc without valgrind: free() looks for the mark";
+  gops_heap_sampler_status before{}, during{}, after{};
+  gops_heap_sampler_get_status(&before);
+  gops_heap_sampler_set_rate(1);
+  std::vector<void*> blocks;
+  auto keep = [&](void* p, std::size_t size, std::size_t alignment) {
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % alignment, 0u) << "alignment " << alignment;
+    EXPECT_GE(malloc_usable_size(p), size);
+    std::memset(p, 0x5a, size);
+    blocks.push_back(p);
+  };
+  keep(std::malloc(24), 24, 16);
+  void* zeroed = std::calloc(100, 3);
+  ASSERT_NE(zeroed, nullptr);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(static_cast<unsigned char*>(zeroed)[i], 0) << "calloc byte " << i;
+  keep(zeroed, 300, 16);
+  void* aligned = nullptr;
+  ASSERT_EQ(posix_memalign(&aligned, 64, 1000), 0);
+  keep(aligned, 1000, 64);
+  EXPECT_EQ(posix_memalign(&aligned, 24, 8), EINVAL) << "not a power of two";
+  keep(aligned_alloc(4096, 4096), 4096, 4096);
+  keep(memalign(256, 10), 10, 256);
+  keep(valloc(100), 100, 4096);
+  keep(::operator new(48, std::align_val_t{128}), 48, 128);
+  char* grown = static_cast<char*>(std::malloc(16));
+  std::memcpy(grown, "0123456789abcde", 16);
+  grown = static_cast<char*>(std::realloc(grown, 100000));
+  ASSERT_NE(grown, nullptr);
+  EXPECT_STREQ(grown, "0123456789abcde") << "realloc keeps the contents";
+  grown = static_cast<char*>(reallocarray(grown, 4, 4));
+  ASSERT_NE(grown, nullptr);
+  EXPECT_STREQ(grown, "0123456789abcde") << "reallocarray keeps what fits";
+  keep(grown, 16, 16);
+  char* copy = strdup("sampled");
+  EXPECT_STREQ(copy, "sampled");
+  keep(copy, 8, 16);
+  gops_heap_sampler_get_status(&during);
+  gops_heap_sampler_set_rate(512 * 1024);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    if (i == 6) ::operator delete(blocks[i], std::align_val_t{128});
+    else std::free(blocks[i]);
+  }
+  std::free(std::realloc(nullptr, 0));
+  gops_heap_sampler_get_status(&after);
+  EXPECT_GE(during.live_samples, before.live_samples + blocks.size()) << "every block sampled";
+  EXPECT_LE(after.live_samples, before.live_samples + 2) << "every sampled block found by free()";
 }
 
 TEST(HeapSampler, RateZeroStopsSampling) {
