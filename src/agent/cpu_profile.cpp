@@ -9,6 +9,7 @@
 
 #include "agent/commands.hpp"
 #include "agent/cpu_sampler.hpp"
+#include "agent/server.hpp"
 #include "pprof/profile_builder.hpp"
 
 namespace gops::agent {
@@ -65,10 +66,15 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
     builder.add_sample(pcs, values);
   };
   auto deadline = started + duration;
-  for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now));
+  bool closing = false;
+  for (auto now = started; now < deadline && !closing; now = std::chrono::steady_clock::now()) {
+    closing = !wait_unless_closing(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now));
     (*sampler)->watch_new_threads();
     (*sampler)->drain(sink);
+  }
+  if (closing) {
+    sampler->reset();  // timers gone, the host's SIGPROF disposition back
+    return "gops agent (C++): pprof-cpu stopped: the agent is closing\n";
   }
   (*sampler)->stop();
   (*sampler)->drain(sink);

@@ -25,6 +25,12 @@
 
 namespace gops::agent {
 
+// For the long commands (a CPU profile, a trace): waits `how_long`, and
+// returns false as soon as the agent is closing (close() does not wait out
+// a 30 s profile); true when the time passed. Outside an agent worker
+// thread it only sleeps.
+bool wait_unless_closing(std::chrono::steady_clock::duration how_long);
+
 class Server {
  public:
   // Connections open at once (pending + queued + being answered); more
@@ -58,6 +64,7 @@ class Server {
   void serve(const Job& job);
   bool write_all(int fd, const char* data, std::size_t size, std::chrono::steady_clock::time_point deadline);
   void finish(int fd);
+  friend bool wait_unless_closing(std::chrono::steady_clock::duration how_long);
 
   Options options_;
   Counters counters_;
@@ -68,6 +75,7 @@ class Server {
 
   std::mutex mutex_;
   std::condition_variable work_ready_;
+  std::condition_variable closing_;  // wakes long commands in wait_unless_closing
   std::deque<Job> queue_;  // guarded by mutex_
   bool stopping_ = false;  // guarded by mutex_
 

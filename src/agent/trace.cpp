@@ -11,6 +11,7 @@
 
 #include "agent/commands.hpp"
 #include "agent/proc_self.hpp"
+#include "agent/server.hpp"
 #include "agent/trace_json.hpp"
 #include "agent/trace_sampler.hpp"
 #include "pprof/source_symbolizer.hpp"
@@ -75,7 +76,10 @@ std::string trace_reply(std::chrono::milliseconds duration) {
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + duration;
   for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now));
+    if (!wait_unless_closing(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now))) {
+      sampler->reset();  // timers gone, the signal's disposition back
+      return "gops agent (C++): trace stopped: the agent is closing\n";
+    }
     (*sampler)->watch_new_threads();
   }
   meta.untraced_threads = (*sampler)->untraced_threads();

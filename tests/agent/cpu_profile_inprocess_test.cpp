@@ -8,6 +8,8 @@
 #include <sys/time.h>
 
 #include <atomic>
+#include <chrono>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -60,6 +62,63 @@ bool sigprof_is_default() {
   struct sigaction now{};
   ::sigaction(SIGPROF, nullptr, &now);
   return !(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL;
+}
+
+// POSIX timers of this process (/proc/self/timers): the profiler's and
+// the tracer's per-thread timers while they sample, none otherwise.
+int posix_timer_count() {
+  std::ifstream timers("/proc/self/timers");
+  int count = 0;
+  for (std::string line; std::getline(timers, line);) count += line.rfind("ID:", 0) == 0;
+  return count;
+}
+
+std::string trace_request(std::uint64_t ms) {
+  auto v = protocol::put_uvarint(ms);
+  auto bytes = v.view();
+  return std::string("\x42", 1) + std::string(bytes.begin(), bytes.end());
+}
+
+using std::chrono::steady_clock;
+
+// The host closes the agent while a client waits for a long profile (or
+// trace): close() returns promptly, the client gets a one-line end rather
+// than a hang, and nothing of the sampling is left (timers, handler).
+void expect_prompt_close(std::future<RawReply>& reply, const std::string& expected_end) {
+  auto begin = steady_clock::now();
+  agent::close();
+  auto took = steady_clock::now() - begin;
+  EXPECT_LT(took, std::chrono::seconds(2)) << "close() took "
+                                           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                                           << " ms";
+  ASSERT_EQ(reply.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "the client was left hanging";
+  RawReply r = reply.get();
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(r.bytes, expected_end);
+  EXPECT_EQ(posix_timer_count(), 0);
+}
+
+TEST_F(CpuProfileInProcess, CloseDuringAProfileEndsItPromptlyAndRestoresSigprof) {
+  auto reply = std::async(std::launch::async,
+                          [port = port_] { return raw_request(port, cpu_request(30000), std::chrono::seconds(60)); });
+  ASSERT_TRUE(eventually([] { return !sigprof_is_default() && posix_timer_count() > 0; }, std::chrono::seconds(10)));
+  expect_prompt_close(reply, "gops agent (C++): pprof-cpu stopped: the agent is closing\n");
+  EXPECT_TRUE(sigprof_is_default());
+  sigset_t pending;
+  ASSERT_EQ(::sigpending(&pending), 0);
+  EXPECT_FALSE(::sigismember(&pending, SIGPROF));
+  // The profiler is free again: a new agent profiles as before.
+  auto again = agent::listen(options_);
+  ASSERT_TRUE(again.ok) << again.error;
+  port_ = again.port;
+  EXPECT_EQ(ask(cpu_request(100)).substr(0, 2), "\x1f\x8b");
+}
+
+TEST_F(CpuProfileInProcess, CloseDuringATraceEndsItPromptly) {
+  auto reply = std::async(std::launch::async,
+                          [port = port_] { return raw_request(port, trace_request(30000), std::chrono::seconds(60)); });
+  ASSERT_TRUE(eventually([] { return posix_timer_count() > 0; }, std::chrono::seconds(10)));
+  expect_prompt_close(reply, "gops agent (C++): trace stopped: the agent is closing\n");
 }
 
 TEST_F(CpuProfileInProcess, RepliesWithAGzippedProfileAndRestoresSigprof) {
