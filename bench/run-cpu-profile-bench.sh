@@ -4,32 +4,52 @@
 # our agent's profiler (100 Hz, per-thread CPU timers) and under gperftools'
 # CPU profiler (ProfilerStart, its default 100 Hz), and under our agent's
 # tracer (issue 7: `gops-trace`, every thread sampled at 1 kHz of wall
-# time, stacks and schedstat read in the handler). The measure is worker
-# CPU time per unit of work: a profiler's signal handling is charged to the
-# threads it interrupts, and CPU time is steadier than wall time on a busy
-# machine. Modes are interleaved, in a rotated order each round; the table
-# gives the median per mode and its ratio to the bare run.
+# time). The measure is worker CPU time per unit of work, taken by the
+# workload itself (the thread CPU clocks, in ns): a profiler's signal
+# handling is charged to the threads it interrupts, and CPU time is steadier
+# than wall time on a busy machine. Modes are interleaved, in a rotated
+# order each round; each round's run of a mode is divided by the same
+# round's bare run, and the table gives per mode the median and the
+# interquartile range (q1-q3) of those ratios, so a 1% difference stands
+# out of the machine's drift. `process` is the whole process's CPU time per
+# unit (the agent's own thread included) in ratio to the bare run's.
+# Then bench/cpu/cpu_sample_cost (COST_ROUNDS rounds; 0 skips it) measures
+# what one sample costs.
 # Usage: cmake --build build/release --target cpu_profile_bench_run, or
 #        BUILD_DIR=build/release bench/run-cpu-profile-bench.sh
-#        (ROUNDS=7 SECONDS=3 THREADS=2)
+#        (ROUNDS=15 RUN_SECONDS=2 THREADS=2 COST_ROUNDS=9; QUIET_LOAD=1.5 waits
+#        up to QUIET_WAIT=600 s for the 1-minute load to fall below it)
 set -euo pipefail
 
 BUILD_DIR=${BUILD_DIR:-build/release}
 BENCH_BIN=$BUILD_DIR/bench/cpu/cpu_profile_bench
 GPERF_BIN=$BUILD_DIR/bench/cpu/cpu_profile_bench_gperftools
-ROUNDS=${ROUNDS:-7}
-SECONDS_PER_RUN=${SECONDS:-3}
+COST_BIN=$BUILD_DIR/bench/cpu/cpu_sample_cost
+GPERF_COST_BIN=$BUILD_DIR/bench/cpu/cpu_sample_cost_gperftools
+ROUNDS=${ROUNDS:-15}
+SECONDS_PER_RUN=${RUN_SECONDS:-2}
 THREADS=${THREADS:-2}
-for b in "$BENCH_BIN" "$GPERF_BIN"; do
+COST_ROUNDS=${COST_ROUNDS:-9}
+for b in "$BENCH_BIN" "$GPERF_BIN" "$COST_BIN" "$GPERF_COST_BIN"; do
   [ -x "$b" ] || { echo "missing $b: cmake --build $BUILD_DIR --target cpu_profile_bench_run (gperftools: apt-get install libgoogle-perftools-dev)" >&2; exit 1; }
 done
+
+if [ -n "${QUIET_LOAD:-}" ]; then
+  waited=0
+  until awk -v max="$QUIET_LOAD" '{exit !($1 < max)}' /proc/loadavg; do
+    if [ "$waited" -ge "${QUIET_WAIT:-600}" ]; then echo "load still $(cut -d' ' -f1 /proc/loadavg) after ${waited} s: running anyway"; break; fi
+    sleep 15
+    waited=$((waited + 15))
+  done
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GOPS_CONFIG_DIR=$work/gops
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+# Quantile q (0..1) of the numbers on stdin, interpolated.
+quantile() { sort -g | awk -v q="$1" '{a[NR]=$1} END {if (!NR) {print 0; exit} p=1+q*(NR-1); i=int(p); f=p-i; printf "%.4f\n", (i<NR ? a[i]+f*(a[i+1]-a[i]) : a[NR])}'; }
 
 # "none" runs the agent's binary; gperftools' binary bare is shown too
 # (libprofiler loaded, its handler installed, no timer).
@@ -43,20 +63,37 @@ for round in $(seq "$ROUNDS"); do
       gperftools) line=$("$GPERF_BIN" gperftools "$THREADS" "$SECONDS_PER_RUN" 2>/dev/null) ;;
       none-gperftools-binary) line=$("$GPERF_BIN" none "$THREADS" "$SECONDS_PER_RUN") ;;
     esac
-    echo "$line" >>"$work/$mode.txt"
+    echo "round=$round $line" >>"$work/$mode.txt"
     echo "round $round: $line"
   done
 done
 
-base=$(field ns_per_unit <"$work/none.txt" | median)
+# Per round: the mode's value over the bare run's of the same round.
+ratios() {  # mode field
+  join <(awk '{print $1, $0}' "$work/none.txt" | sed 's/^round=//' | sort -k1,1) \
+       <(awk '{print $1, $0}' "$work/$1.txt" | sed 's/^round=//' | sort -k1,1) |
+    awk -v f="$2" '{n=0; for (i=2; i<=NF; i++) if ($i ~ "^" f "=") {split($i, kv, "="); v[++n]=kv[2]} if (n==2 && v[1]>0) printf "%.6f\n", v[2]/v[1]}'
+}
+
 echo
-echo "| profiler (100 Hz; gops-trace 1 kHz) | CPU ns per unit, median | min | ratio to none | profile bytes |"
-echo "|---|---|---|---|---|"
+echo "| profiler (100 Hz; gops-trace 1 kHz) | worker CPU ns per unit, median | q1-q3 | ratio to none, median | ratio q1-q3 | process CPU ratio, median | profile bytes |"
+echo "|---|---|---|---|---|---|---|"
 for mode in "${modes[@]}"; do
-  med=$(field ns_per_unit <"$work/$mode.txt" | median)
-  min=$(field ns_per_unit <"$work/$mode.txt" | sort -g | head -1)
-  bytes=$(field profile_bytes <"$work/$mode.txt" | median)
-  ratio=$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.4f", m / b}')
-  echo "| $mode | $med | $min | $ratio | $bytes |"
+  med=$(field ns_per_unit <"$work/$mode.txt" | quantile 0.5)
+  q1=$(field ns_per_unit <"$work/$mode.txt" | quantile 0.25)
+  q3=$(field ns_per_unit <"$work/$mode.txt" | quantile 0.75)
+  r=$(ratios "$mode" ns_per_unit | quantile 0.5)
+  r1=$(ratios "$mode" ns_per_unit | quantile 0.25)
+  r3=$(ratios "$mode" ns_per_unit | quantile 0.75)
+  p=$(ratios "$mode" process_ns_per_unit | quantile 0.5)
+  bytes=$(field profile_bytes <"$work/$mode.txt" | quantile 0.5)
+  printf "| %s | %.1f | %.1f-%.1f | %.4f | %.4f-%.4f | %.4f | %.0f |\n" "$mode" "$med" "$q1" "$q3" "$r" "$r1" "$r3" "$p" "$bytes"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$COST_ROUNDS" -gt 0 ]; then
+  echo
+  echo "== The cost of one sample (bench/cpu/cpu_sample_cost.cpp)"
+  "$COST_BIN" "$COST_ROUNDS"
+  CPUPROFILE_FREQUENCY=1000 "$GPERF_COST_BIN" "$COST_ROUNDS" 2>&1 | grep -v '^PROFILE:'
+fi

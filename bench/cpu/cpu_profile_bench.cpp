@@ -1,8 +1,9 @@
 // The workload of the CPU profiler benchmark: THREADS threads run a
-// CPU-bound unit of work (a 12-deep call chain, integer mixing, a small
-// sort) for SECONDS, each counting units and its own CPU time. The cost of
-// a profiler shows as CPU time per unit: its signal handlers run on (and
-// are charged to) the interrupted worker threads.
+// CPU-bound unit of work (workload.hpp: a 12-deep call chain, integer
+// mixing, a small sort) for SECONDS, each counting units and its own CPU
+// time. The cost of a profiler shows as CPU time per unit: its signal
+// handlers run on (and are charged to) the interrupted worker threads; the
+// process's CPU time per unit adds what its other threads cost.
 //
 //   cpu_profile_bench none|gops [THREADS] [SECONDS]
 //   cpu_profile_bench_gperftools none|gperftools [THREADS] [SECONDS]
@@ -22,8 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +33,7 @@
 #include <vector>
 
 #include "protocol/varint.hpp"
+#include "workload.hpp"
 
 #ifdef GOPS_BENCH_GPERFTOOLS
 #include <gperftools/profiler.h>
@@ -45,31 +45,15 @@ std::atomic<bool> g_stop{false};
 std::atomic<bool> g_measuring{false};
 constexpr useconds_t kWarmupMicros = 300 * 1000;
 
-__attribute__((noinline)) std::uint64_t mix(std::uint64_t x) {
-  for (int i = 0; i < 64; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    x ^= x >> 29;
-  }
-  return x;
-}
+using gops::bench::unit_of_work;
 
-__attribute__((noinline)) std::uint64_t descend(int depth, std::uint64_t x) {
-  if (depth == 0) return mix(x);
-  std::uint64_t r = descend(depth - 1, x ^ static_cast<std::uint64_t>(depth));
-  asm volatile("" : "+r"(r));  // no tail call: keep the frames
-  return r + static_cast<std::uint64_t>(depth);
-}
+double thread_cpu_seconds() { return static_cast<double>(gops::bench::thread_cpu_ns()) / 1e9; }
 
-__attribute__((noinline)) std::uint64_t unit_of_work(std::uint64_t seed) {
-  std::array<std::uint32_t, 48> values;
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint32_t>(mix(seed + i));
-  std::sort(values.begin(), values.end());
-  return descend(12, seed) ^ values[values.size() / 2];
-}
-
-double thread_cpu_seconds() {
+// The whole process's CPU time: the workers and every other thread (our
+// agent's, which drains the samples and looks for new threads).
+double process_cpu_seconds() {
   timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
@@ -194,9 +178,11 @@ int main(int argc, char** argv) {
   // sleep_for sleeps the whole time even when a sampling signal interrupts
   // it (usleep would return early with EINTR under the tracer's timers).
   std::this_thread::sleep_for(std::chrono::microseconds(kWarmupMicros));
+  double process_start = process_cpu_seconds();
   g_measuring = true;
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   g_stop = true;
+  double process_cpu = process_cpu_seconds() - process_start;
   for (auto& w : workers) w.join();
 
 #ifdef GOPS_BENCH_GPERFTOOLS
@@ -220,9 +206,12 @@ int main(int argc, char** argv) {
     cpu += r.cpu_seconds;
     sink ^= r.sink;
   }
-  std::printf("mode=%s threads=%d seconds=%.2f units=%llu worker_cpu_s=%.3f ns_per_unit=%.2f profile_bytes=%zu sink=%llu\n",
-              mode.c_str(), threads, seconds, static_cast<unsigned long long>(units), cpu,
-              units ? cpu * 1e9 / static_cast<double>(units) : 0.0, profile_bytes,
-              static_cast<unsigned long long>(sink & 0xff));
+  std::printf(
+      "mode=%s threads=%d seconds=%.2f units=%llu worker_cpu_s=%.3f ns_per_unit=%.2f process_ns_per_unit=%.2f "
+      "profile_bytes=%zu sink=%llu\n",
+      mode.c_str(), threads, seconds, static_cast<unsigned long long>(units), cpu,
+      units ? cpu * 1e9 / static_cast<double>(units) : 0.0,
+      units ? process_cpu * 1e9 / static_cast<double>(units) : 0.0, profile_bytes,
+      static_cast<unsigned long long>(sink & 0xff));
   return 0;
 }
