@@ -9,10 +9,12 @@
 # handling is charged to the threads it interrupts, and CPU time is steadier
 # than wall time on a busy machine. Modes are interleaved, in a rotated
 # order each round; each round's run of a mode is divided by the same
-# round's bare run, and the table gives per mode the median and the
-# interquartile range (q1-q3) of those ratios, so a 1% difference stands
-# out of the machine's drift. `process` is the whole process's CPU time per
-# unit (the agent's own thread included) in ratio to the bare run's.
+# round's bare run of the same binary (code layout alone moves the two
+# binaries' bare runs apart by up to 1%), and the table gives per mode the
+# median and the interquartile range (q1-q3) of those ratios, so a 1%
+# difference stands out of the machine's drift. `process` is the whole
+# process's CPU time per unit (the agent's own thread included) in ratio to
+# the bare run's.
 # Then bench/cpu/cpu_sample_cost (COST_ROUNDS rounds; 0 skips it) measures
 # what one sample costs.
 # Usage: cmake --build build/release --target cpu_profile_bench_run, or
@@ -68,15 +70,16 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-# Per round: the mode's value over the bare run's of the same round.
+# Per round: the mode's value over the bare run's of the same round and binary.
+base_of() { case $1 in gperftools) echo none-gperftools-binary ;; *) echo none ;; esac; }
 ratios() {  # mode field
-  join <(awk '{print $1, $0}' "$work/none.txt" | sed 's/^round=//' | sort -k1,1) \
+  join <(awk '{print $1, $0}' "$work/$(base_of "$1").txt" | sed 's/^round=//' | sort -k1,1) \
        <(awk '{print $1, $0}' "$work/$1.txt" | sed 's/^round=//' | sort -k1,1) |
     awk -v f="$2" '{n=0; for (i=2; i<=NF; i++) if ($i ~ "^" f "=") {split($i, kv, "="); v[++n]=kv[2]} if (n==2 && v[1]>0) printf "%.6f\n", v[2]/v[1]}'
 }
 
 echo
-echo "| profiler (100 Hz; gops-trace 1 kHz) | worker CPU ns per unit, median | q1-q3 | ratio to none, median | ratio q1-q3 | process CPU ratio, median | profile bytes |"
+echo "| profiler (100 Hz; gops-trace 1 kHz) | worker CPU ns per unit, median | q1-q3 | ratio to bare, median | ratio q1-q3 | process CPU ratio, median | profile bytes |"
 echo "|---|---|---|---|---|---|---|"
 for mode in "${modes[@]}"; do
   med=$(field ns_per_unit <"$work/$mode.txt" | quantile 0.5)
@@ -89,6 +92,7 @@ for mode in "${modes[@]}"; do
   bytes=$(field profile_bytes <"$work/$mode.txt" | quantile 0.5)
   printf "| %s | %.1f | %.1f-%.1f | %.4f | %.4f-%.4f | %.4f | %.0f |\n" "$mode" "$med" "$q1" "$q3" "$r" "$r1" "$r3" "$p" "$bytes"
 done
+echo "(ratio to bare: to 'none' in the same round, gperftools to 'none-gperftools-binary', the same binary bare)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$COST_ROUNDS" -gt 0 ]; then
