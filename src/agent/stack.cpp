@@ -80,16 +80,26 @@ std::string stack_reply() {
   std::lock_guard guard(g_stack_mutex);
   auto signal = capture_signal();
   int sig = signal ? *signal : 0;
-  std::vector<ThreadInfo> threads = list_threads();
-  std::vector<pid_t> tids;
+  // The TIDs only: names and states come with the answers (no file read
+  // per thread); the stat file is read for the threads that do not answer.
+  std::vector<pid_t> tids = list_thread_ids();
   std::vector<bool> skip;
-  for (const ThreadInfo& t : threads) {
-    tids.push_back(t.tid);
-    // Known not to answer: the agent's own threads (all signals blocked)
-    // and the dead are listed without a signal.
-    skip.push_back(t.state == 'Z' || t.state == 'X' || is_agent_thread(t.tid));
+  pid_t main_tid = ::getpid();
+  for (pid_t tid : tids) {
+    // Known not to answer: the agent's own threads (all signals blocked),
+    // and a main thread that exited before the others (a zombie).
+    bool silent = is_agent_thread(tid);
+    if (!silent && tid == main_tid) {
+      ThreadInfo main_info;
+      silent = read_thread_info(tid, main_info) && (main_info.state == 'Z' || main_info.state == 'X');
+    }
+    skip.push_back(silent);
   }
   auto why_silent = [sig](pid_t tid) -> std::string {
+    ThreadInfo info;
+    if (!read_thread_info(tid, info)) return "thread exited";
+    if (info.state == 'Z' || info.state == 'X') return "zombie";
+    if (info.state == 'T' || info.state == 't') return "stopped";
     return thread_blocks_signal(tid, sig) ? "signals blocked" : "";
   };
   auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
@@ -97,12 +107,21 @@ std::string stack_reply() {
   pprof::allow_symbolizer_refresh();
 
   std::string out;
-  out.reserve(threads.size() * 1024);  // about a dump's size: no regrowth copies
-  for (std::size_t i = 0; i < threads.size(); ++i) {
-    const ThreadInfo& t = threads[i];
-    if (captured && (*captured)[i].missing == "thread exited") continue;
+  out.reserve(tids.size() * 1024);  // about a dump's size: no regrowth copies
+  for (std::size_t i = 0; i < tids.size(); ++i) {
+    pid_t tid = tids[i];
+    const CapturedStack* stack = captured ? &(*captured)[i] : nullptr;
+    if (stack != nullptr && stack->missing == "thread exited") continue;
+    bool has_stack = stack != nullptr && !stack->pcs.empty();
+    ThreadInfo t;
+    t.tid = tid;
+    if (stack != nullptr && stack->state != 0) {
+      t.name = stack->name;
+      t.state = stack->state;
+    } else if (!read_thread_info(tid, t)) {
+      if (!has_stack) continue;  // gone since the listing, and nothing to show
+    }
     out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_state(t.state);
-    bool has_stack = captured && !(*captured)[i].pcs.empty();
     // Without a stack, the kernel's wait channel is what can be said.
     if (!has_stack && t.state != 'R') {
       if (std::string wchan = thread_wchan(t.tid); !wchan.empty()) out += ", in " + wchan;
@@ -112,15 +131,14 @@ std::string stack_reply() {
       out += "\t(no stack: " + captured.message() + ")\n\n";
       continue;
     }
-    const CapturedStack& stack = (*captured)[i];
-    if (stack.pcs.empty()) {
-      std::string why = stack.missing;
+    if (!has_stack) {
+      std::string why = stack->missing;
       if (why.empty() && is_agent_thread(t.tid)) why = "gops agent thread";
       if (why.empty()) why = t.state == 'Z' ? "zombie" : "not captured";
       out += "\t(no stack: " + why + ")\n\n";
       continue;
     }
-    for (std::size_t f = 0; f < stack.pcs.size(); ++f) append_frame(out, stack.pcs[f], f > 0);
+    for (std::size_t f = 0; f < stack->pcs.size(); ++f) append_frame(out, stack->pcs[f], f > 0);
     out += "\n";
   }
   return out;

@@ -1,9 +1,12 @@
 // Capture step of a stack dump (symbolizing is separate: pprof/source_symbolizer.hpp).
 // Each thread is interrupted with one real-time signal that the host does
 // not use; the handler unwinds its own stack with libunwind into a slot
-// preallocated for it and posts a semaphore. The requester waits with a
-// deadline: a thread that cannot answer (signals blocked, stopped, stuck)
-// is reported without a stack instead of holding the dump up.
+// preallocated for it, notes its name and whether it was asleep, and then
+// sends the signal on to the next threads still waiting for one: the
+// wakeups spread over the CPUs the answering threads run on instead of
+// all coming from the requester. The requester waits with a deadline: a
+// thread that cannot answer (signals blocked, stopped, stuck) is reported
+// without a stack instead of holding the dump up.
 #pragma once
 
 #include <sys/types.h>
@@ -22,6 +25,11 @@ struct CapturedStack {
   pid_t tid = 0;
   // pcs[0]: where the thread was interrupted; the rest: return addresses.
   std::vector<std::uintptr_t> pcs;
+  // As the thread saw itself when it answered (empty and 0 without an
+  // answer): its name, and 'S' when the signal woke it from a blocking
+  // system call, else 'R'.
+  std::string name;
+  char state = 0;
   std::string missing;  // why there is no stack, when pcs is empty
 };
 

@@ -31,33 +31,58 @@ std::size_t read_stat_at(int task_dir, std::string_view tid, char* buf, std::siz
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
-}  // namespace
+// Fills name and state from a stat file's text; false when it does not parse.
+// "TID (comm) S ...": comm may hold spaces and ')'; the state follows the last ')'.
+bool parse_stat(std::string_view stat, ThreadInfo& t) {
+  auto open = stat.find('(');
+  auto close = stat.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return false;
+  t.name = std::string(stat.substr(open + 1, close - open - 1));
+  if (close + 2 < stat.size()) t.state = stat[close + 2];
+  return true;
+}
 
-std::vector<ThreadInfo> list_threads() {
-  std::vector<ThreadInfo> out;
+// Calls `each(dir, name, tid)` for every numeric entry of /proc/self/task.
+template <class Each>
+void for_each_task(Each each) {
   DIR* dir = ::opendir("/proc/self/task");
-  if (dir == nullptr) return out;
+  if (dir == nullptr) return;
   while (dirent* e = ::readdir(dir)) {
     pid_t tid = 0;
     std::string_view name = e->d_name;
     auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
     if (ec != std::errc{} || p != name.data() + name.size()) continue;
-    ThreadInfo t;
-    t.tid = tid;
-    // "TID (comm) S ...": comm may hold spaces and ')'; the state follows the last ')'.
-    char buf[512];  // comm is at most 16 bytes: name and state are well inside
-    std::string_view stat(buf, read_stat_at(::dirfd(dir), name, buf, sizeof buf));
-    auto open = stat.find('(');
-    auto close = stat.rfind(')');
-    if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
-      t.name = std::string(stat.substr(open + 1, close - open - 1));
-      if (close + 2 < stat.size()) t.state = stat[close + 2];
-    }
-    out.push_back(std::move(t));
+    each(dir, name, tid);
   }
   ::closedir(dir);
+}
+
+}  // namespace
+
+std::vector<ThreadInfo> list_threads() {
+  std::vector<ThreadInfo> out;
+  for_each_task([&](DIR* dir, std::string_view name, pid_t tid) {
+    ThreadInfo t;
+    t.tid = tid;
+    char buf[512];  // comm is at most 16 bytes: name and state are well inside
+    parse_stat(std::string_view(buf, read_stat_at(::dirfd(dir), name, buf, sizeof buf)), t);
+    out.push_back(std::move(t));
+  });
   std::sort(out.begin(), out.end(), [](const ThreadInfo& a, const ThreadInfo& b) { return a.tid < b.tid; });
   return out;
+}
+
+std::vector<pid_t> list_thread_ids() {
+  std::vector<pid_t> out;
+  for_each_task([&](DIR*, std::string_view, pid_t tid) { out.push_back(tid); });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool read_thread_info(pid_t tid, ThreadInfo& info) {
+  info.tid = tid;
+  std::string stat = read_proc_file(task_file(tid, "stat"), 512);
+  return parse_stat(stat, info);
 }
 
 std::string thread_wchan(pid_t tid) {

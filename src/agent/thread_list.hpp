@@ -20,6 +20,13 @@ struct ThreadInfo {
 // thread of a possibly large process, so the rest is read on demand.
 std::vector<ThreadInfo> list_threads();
 
+// The TIDs alone, ascending: the directory listing without a file read per
+// thread (the stack dump learns names and states from the threads).
+std::vector<pid_t> list_thread_ids();
+
+// Name and state of one thread from its stat file; false when it is gone.
+bool read_thread_info(pid_t tid, ThreadInfo& info);
+
 // The kernel function a thread sleeps in (/proc/self/task/TID/wchan), or "".
 std::string thread_wchan(pid_t tid);
 

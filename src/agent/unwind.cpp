@@ -3,6 +3,8 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <signal.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <ucontext.h>
 
 #if defined(__SANITIZE_THREAD__)
@@ -86,13 +88,29 @@ void prepare_unwinder() { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE
 bool interrupted_blocking_syscall(void* context) {
 #if defined(__x86_64__)
   const auto* uc = static_cast<const ucontext_t*>(context);
-  const auto* pc = reinterpret_cast<const unsigned char*>(uc->uc_mcontext.gregs[REG_RIP]);
+  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   auto result = static_cast<long long>(uc->uc_mcontext.gregs[REG_RAX]);
-  if (pc == nullptr) return false;
+  if (pc == 0) return false;
+  const auto* at = reinterpret_cast<const unsigned char*>(pc);
   // A restarted call: the kernel moved the pc back onto the `syscall`
-  // instruction (0f 05). A failed one: just after it, with -EINTR.
+  // instruction (0f 05). The pc is where the thread resumes, so at[0] is
+  // mapped, and an 0f opcode continues into at[1].
+  if (at[0] == 0x0f && at[1] == 0x05) return true;
+  // A failed one: just after the instruction, with -EINTR. The two bytes
+  // before the pc are read directly only within the pc's page: when the
+  // thread did not come from a syscall, the page before may be unmapped.
   constexpr long long kEintr = 4;
-  return (pc[0] == 0x0f && pc[1] == 0x05) || (pc[-2] == 0x0f && pc[-1] == 0x05 && result == -kEintr);
+  if (result != -kEintr) return false;
+  unsigned char before[2] = {0, 0};
+  if ((pc & 0xfff) >= 2) {
+    before[0] = at[-2];
+    before[1] = at[-1];
+  } else {
+    iovec local{before, sizeof before};
+    iovec remote{reinterpret_cast<void*>(pc - 2), sizeof before};
+    if (::process_vm_readv(::getpid(), &local, 1, &remote, 1, 0) != 2) return false;
+  }
+  return before[0] == 0x0f && before[1] == 0x05;
 #else
   (void)context;
   return false;
