@@ -15,11 +15,16 @@
 # difference stands out of the machine's drift. `process` is the whole
 # process's CPU time per unit (the agent's own thread included) in ratio to
 # the bare run's.
-# Then bench/cpu/cpu_sample_cost (COST_ROUNDS rounds; 0 skips it) measures
-# what one sample costs.
+# On a shared machine the speed of the work drifts by several % between
+# runs seconds apart; bench/cpu/cpu_profile_alternating (PAIRS pairs; 0
+# skips it) then switches each profiler on and off every PHASE_MS in one
+# process, its workers running throughout, and sets each profiled phase
+# against the bare phases on either side. Then bench/cpu/cpu_sample_cost
+# (COST_ROUNDS rounds; 0 skips it) measures what one sample costs.
 # Usage: cmake --build build/release --target cpu_profile_bench_run, or
 #        BUILD_DIR=build/release bench/run-cpu-profile-bench.sh
-#        (ROUNDS=15 RUN_SECONDS=2 THREADS=2 COST_ROUNDS=9; QUIET_LOAD=1.5 waits
+#        (ROUNDS=15 RUN_SECONDS=2 THREADS=2 PAIRS=60 PHASE_MS=250
+#        COST_ROUNDS=9; QUIET_LOAD=1.5 waits
 #        up to QUIET_WAIT=600 s for the 1-minute load to fall below it)
 set -euo pipefail
 
@@ -32,7 +37,11 @@ ROUNDS=${ROUNDS:-15}
 SECONDS_PER_RUN=${RUN_SECONDS:-2}
 THREADS=${THREADS:-2}
 COST_ROUNDS=${COST_ROUNDS:-9}
-for b in "$BENCH_BIN" "$GPERF_BIN" "$COST_BIN" "$GPERF_COST_BIN"; do
+ALT_BIN=$BUILD_DIR/bench/cpu/cpu_profile_alternating
+GPERF_ALT_BIN=$BUILD_DIR/bench/cpu/cpu_profile_alternating_gperftools
+PAIRS=${PAIRS:-60}
+PHASE_MS=${PHASE_MS:-250}
+for b in "$BENCH_BIN" "$GPERF_BIN" "$COST_BIN" "$GPERF_COST_BIN" "$ALT_BIN" "$GPERF_ALT_BIN"; do
   [ -x "$b" ] || { echo "missing $b: cmake --build $BUILD_DIR --target cpu_profile_bench_run (gperftools: apt-get install libgoogle-perftools-dev)" >&2; exit 1; }
 done
 
@@ -94,6 +103,20 @@ for mode in "${modes[@]}"; do
 done
 echo "(ratio to bare: to 'none' in the same round, gperftools to 'none-gperftools-binary', the same binary bare)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$PAIRS" -gt 0 ]; then
+  echo
+  echo "== Switched on and off every $PHASE_MS ms in one process, $PAIRS pairs, $THREADS threads (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "| profiler (100 Hz) | ratio to the bare phases around, median | q1-q3 | samples | CPU ns per sample |"
+  echo "|---|---|---|---|---|"
+  for run in "$ALT_BIN gops" "$GPERF_ALT_BIN gperftools"; do
+    # shellcheck disable=SC2086 # binary and mode
+    line=$($run "$THREADS" "$PAIRS" "$PHASE_MS" 2>/dev/null)
+    echo "$line" | awk '{for (i=1; i<=NF; i++) {split($i, kv, "="); v[kv[1]]=kv[2]}
+      printf "| %s | %s | %s-%s | %s | %s |\n", v["profiler"], v["ratio_median"], v["ratio_q1"], v["ratio_q3"], v["samples"], v["ns_per_sample"]}'
+  done
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 
 if [ "$COST_ROUNDS" -gt 0 ]; then
   echo
