@@ -122,5 +122,5 @@ if [ "$COST_ROUNDS" -gt 0 ]; then
   echo
   echo "== The cost of one sample (bench/cpu/cpu_sample_cost.cpp)"
   "$COST_BIN" "$COST_ROUNDS"
-  CPUPROFILE_FREQUENCY=1000 "$GPERF_COST_BIN" "$COST_ROUNDS" 2>&1 | grep -v '^PROFILE:'
+  CPUPROFILE_FREQUENCY=1 "$GPERF_COST_BIN" "$COST_ROUNDS" 2>&1 | grep -v '^PROFILE:'
 fi

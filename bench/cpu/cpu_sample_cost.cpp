@@ -3,11 +3,17 @@
 // bare and under a stream of SIGPROF with these handlers in turn:
 //
 //   signal      an empty SA_SIGINFO handler: the kernel's delivery and return
+//   tick        the same empty handler, its signals from 16 CPU-time timers
+//               of the thread (a real-time signal, so none is merged): 16
+//               signals at each scheduler tick, which comes anyway, as the
+//               profiler's own timer's signal does
 //   unwind      the profiler's stack walk (unwind_from_signal) into a buffer
 //   sampler     the CPU profiler itself (CpuSampler: its handler, its ring,
 //               its per-thread CPU timer)
 //   gperftools  gperftools' CPU profiler (ProfilerStart; in the separate
-//               binary cpu_sample_cost_gperftools, as libprofiler owns SIGPROF)
+//               binary cpu_sample_cost_gperftools, as libprofiler owns SIGPROF;
+//               run it with CPUPROFILE_FREQUENCY=1 so that its own timer
+//               adds next to nothing to the driver's signals)
 //
 // A CPU-time timer fires at most once per scheduler tick (250 Hz here), too
 // few signals to see a few microseconds each in the noise of a shared VM;
@@ -22,7 +28,8 @@
 // CLOCK `cpu` instead drives the signals by the thread's CPU-time clock,
 // as the profiler does (one per tick at most; `sampler` and `gperftools`
 // then run on their own timers alone, CPUPROFILE_FREQUENCY=1000 for the
-// latter): the real case, with fewer signals to measure by.
+// latter): the real case, with fewer signals to measure by (`tick` has
+// more).
 // Also printed: the kernel's delivery of a signal alone, as a thread that
 // signals itself (tgkill) pays it beyond a bare system call.
 //
@@ -37,6 +44,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -148,8 +156,37 @@ Run run_mode(const std::string& mode, long units, long period_us) {
     ::timer_delete(timer);
     run.signals = g_signals.load();
     set_sigprof(nullptr);
+  } else if (mode == "tick") {
+    constexpr int kTimers = 16;
+    const int signo = SIGRTMIN + 3;
+    struct sigaction action{}, saved{};
+    action.sa_sigaction = on_signal_only;
+    action.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigfillset(&action.sa_mask);
+    ::sigaction(signo, &action, &saved);
+    g_signals = 0;
+    sigevent event{};
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = signo;
+    event._sigev_un._tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    itimerspec every{};
+    every.it_interval.tv_nsec = 1'000'000;  // below the tick: one expiry per tick
+    every.it_value = every.it_interval;
+    timer_t timers[kTimers];
+    for (timer_t& t : timers) {
+      if (::timer_create(CLOCK_THREAD_CPUTIME_ID, &event, &t) != 0) std::exit(1);
+      ::timer_settime(t, 0, &every, nullptr);
+    }
+    run.cpu_ns = run_units(units);
+    for (timer_t t : timers) ::timer_delete(t);
+    run.signals = g_signals.load();
+    ::sigaction(signo, &saved, nullptr);
   } else if (mode == "sampler") {
-    auto sampler = gops::agent::CpuSampler::start(std::chrono::microseconds(period_us));
+    // Its own CPU timer as good as off under the wall-clock driver (its
+    // tick-borne signals cost less and would blur the comparison).
+    auto period = g_driver_clock == CLOCK_MONOTONIC ? std::chrono::microseconds(std::chrono::hours(1))
+                                                    : std::chrono::microseconds(period_us);
+    auto sampler = gops::agent::CpuSampler::start(period);
     if (!sampler) {
       std::fprintf(stderr, "cpu_sample_cost: %s\n", sampler.message().c_str());
       std::exit(1);
@@ -256,13 +293,14 @@ int main(int argc, char** argv) {
 #ifdef GOPS_BENCH_GPERFTOOLS
   const std::vector<std::string> modes = {"bare", "signal", "gperftools"};
 #else
-  const std::vector<std::string> modes = {"bare", "signal", "unwind", "sampler"};
+  const std::vector<std::string> modes = {"bare", "signal", "unwind", "sampler", "tick"};
 #endif
   for (std::size_t m = 1; m < modes.size(); ++m) (void)run_mode(modes[m], units / 10, period_us);  // warm-up
   g_timed = 0;
   g_frames = 0;
 
-  std::vector<std::vector<double>> per_unit(modes.size()), per_signal(modes.size()), rate(modes.size());
+  std::vector<std::vector<double>> per_unit(modes.size()), per_signal(modes.size()), rate(modes.size()),
+      beyond_empty(modes.size());
   for (int round = 0; round < rounds; ++round) {
     std::vector<Run> runs(modes.size());
     for (std::size_t k = 0; k < modes.size(); ++k) {
@@ -275,6 +313,10 @@ int main(int argc, char** argv) {
         per_signal[m].push_back(static_cast<double>(runs[m].cpu_ns - runs[0].cpu_ns) /
                                 static_cast<double>(runs[m].signals));
         rate[m].push_back(static_cast<double>(runs[m].signals) * 1e9 / static_cast<double>(runs[m].cpu_ns));
+        // Against the empty handler's run of the same round, signal for signal.
+        if (modes[1] == "signal" && m > 1 && runs[1].signals > 0)
+          beyond_empty[m].push_back(static_cast<double>(runs[m].cpu_ns - runs[1].cpu_ns) /
+                                    static_cast<double>(runs[m].signals));
       }
     }
   }
@@ -289,15 +331,17 @@ int main(int argc, char** argv) {
               }());
   // The empty handler's cost is the delivery's (and, for a wall-clock
   // timer, its interrupt's): what a handler adds is the difference.
-  double empty = modes.size() > 1 && modes[1] == "signal" ? quantile(per_signal[1], 0.5) : 0;
   std::printf("| mode | CPU ns per unit, median | signals per CPU s | cost per signal, ns: median | q1 | q3 | "
               "beyond an empty handler, ns |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (std::size_t m = 0; m < modes.size(); ++m) {
     double median = quantile(per_signal[m], 0.5);
-    std::printf("| %s | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", modes[m].c_str(), quantile(per_unit[m], 0.5),
+    std::string beyond = beyond_empty[m].empty() || modes[m] == "tick"
+                             ? "-"
+                             : std::to_string(std::lround(quantile(beyond_empty[m], 0.5)));
+    std::printf("| %s | %.1f | %.0f | %.0f | %.0f | %.0f | %s |\n", modes[m].c_str(), quantile(per_unit[m], 0.5),
                 quantile(rate[m], 0.5), median, quantile(per_signal[m], 0.25), quantile(per_signal[m], 0.75),
-                m == 0 ? 0.0 : median - empty);
+                beyond.c_str());
   }
   delivery_cost();
 #ifndef GOPS_BENCH_GPERFTOOLS
