@@ -1,7 +1,10 @@
 // Times stack dumps from an agent: connect to 127.0.0.1:PORT, send 0x01,
 // read to the end; prints one line per run: "<ms> <bytes> <threads>".
+// READ_KIB (default 1024) is the size of each read: on loopback a reader
+// that takes 64 KiB at a time (the gops CLI, Go's io.Copy takes 32 KiB)
+// adds several ms to a dump of ~800 KB by ping-ponging with the sender.
 //
-//   agent_stack_client PORT [RUNS]
+//   agent_stack_client PORT [RUNS] [READ_KIB]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,14 +14,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: agent_stack_client PORT [RUNS]\n");
+    std::fprintf(stderr, "usage: agent_stack_client PORT [RUNS] [READ_KIB]\n");
     return 2;
   }
   int port = std::atoi(argv[1]);
   int runs = argc > 2 ? std::atoi(argv[2]) : 1;
+  int read_kib = argc > 3 ? std::atoi(argv[3]) : 1024;
+  if (read_kib < 1 || read_kib > 64 * 1024) {
+    std::fprintf(stderr, "agent_stack_client: READ_KIB must be 1..65536\n");
+    return 2;
+  }
+  std::vector<char> buf(static_cast<std::size_t>(read_kib) * 1024);
   for (int run = 0; run < runs; ++run) {
     auto t0 = std::chrono::steady_clock::now();
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -31,8 +41,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::string reply;
-    char buf[1 << 16];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;) reply.append(buf.data(), static_cast<std::size_t>(n));
     ::close(fd);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::size_t threads = 0;

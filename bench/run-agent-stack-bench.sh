@@ -2,8 +2,12 @@
 # Agent benchmarks (issue 4), with the reference tool in the same run:
 #  1. Stack dump of a process with THREADS (1000) threads: our agent (the
 #     agent's reply read over TCP) vs `eu-stack -p PID` (Debian's elfutils)
-#     on the same process. The first dump is reported apart: it loads the
-#     debug info that later dumps find cached.
+#     on the same process, in ROUNDS (5) alternating rounds of RUNS (6)
+#     agent dumps and one eu-stack run, so both see the same machine load.
+#     The first dump is reported apart: it loads the debug info that later
+#     dumps find cached. The agent's reply is read 1 MiB at a time; the
+#     same dumps read 64 KiB at a time (as the gops CLI reads) are shown
+#     too: on loopback that alone adds several ms to an ~800 KB reply.
 #  2. Idle cost of a listening agent over IDLE_SECONDS (10): context
 #     switches of its threads and resident memory added.
 # Usage: BUILD_DIR=build/release bench/run-agent-stack-bench.sh
@@ -11,8 +15,8 @@ set -euo pipefail
 
 BUILD_DIR=${BUILD_DIR:-build/release}
 THREADS=${THREADS:-1000}
-RUNS=${RUNS:-10}
-EU_RUNS=${EU_RUNS:-3}
+ROUNDS=${ROUNDS:-5}
+RUNS=${RUNS:-6}
 IDLE_SECONDS=${IDLE_SECONDS:-10}
 host_bin=$BUILD_DIR/bench/agent_stack_threads
 client_bin=$BUILD_DIR/bench/agent_stack_client
@@ -47,31 +51,40 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13)
 
 read -r cold_ms cold_bytes cold_threads < <("$client_bin" "$port" 1)
 echo "agent, first dump (loads debug info): ${cold_ms} ms, $cold_threads threads, $cold_bytes bytes"
-cpu_before=$(cpu_ms "$host_pid")
-"$client_bin" "$port" "$RUNS" >"$work/agent.txt"
-cpu_after=$(cpu_ms "$host_pid")
-agent_cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$RUNS" 'BEGIN {printf "%.1f", (b - a) / n}')
-agent_median=$(awk '{print $1}' "$work/agent.txt" | median)
-agent_min=$(awk '{print $1}' "$work/agent.txt" | sort -n | head -1)
-agent_threads=$(awk 'NR==1 {print $3}' "$work/agent.txt")
-echo "agent, warm ($RUNS runs): median ${agent_median} ms, min ${agent_min} ms, $agent_threads threads listed, ${agent_cpu} ms CPU per dump (whole process)"
-
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$work/agent.txt"
+: >"$work/agent64.txt"
 : >"$work/eu.txt"
 : >"$work/eu_cpu.txt"
-for _ in $(seq "$EU_RUNS"); do
+agent_cpu_total=0
+for _ in $(seq "$ROUNDS"); do
+  cpu_before=$(cpu_ms "$host_pid")
+  "$client_bin" "$port" "$RUNS" >>"$work/agent.txt"
+  cpu_after=$(cpu_ms "$host_pid")
+  agent_cpu_total=$(awk -v t="$agent_cpu_total" -v a="$cpu_before" -v b="$cpu_after" 'BEGIN {print t + b - a}')
+  "$client_bin" "$port" 2 64 >>"$work/agent64.txt"
   start=$(date +%s%N)
   /usr/bin/time -f "%U %S" -o "$work/eu.time" eu-stack -p "$host_pid" >"$work/eu.out" 2>"$work/eu.err" || true
   end=$(date +%s%N)
   echo "$(( (end - start) / 1000 ))" | awk '{printf "%.2f\n", $1/1000}' >>"$work/eu.txt"
   awk '{printf "%.1f\n", ($1 + $2) * 1000}' "$work/eu.time" >>"$work/eu_cpu.txt"
 done
+agent_runs=$(wc -l <"$work/agent.txt")
+agent_cpu=$(awk -v t="$agent_cpu_total" -v n="$agent_runs" 'BEGIN {printf "%.1f", t / n}')
+agent_median=$(awk '{print $1}' "$work/agent.txt" | median)
+agent_min=$(awk '{print $1}' "$work/agent.txt" | sort -n | head -1)
+agent_threads=$(awk 'NR==1 {print $3}' "$work/agent.txt")
+agent64_median=$(awk '{print $1}' "$work/agent64.txt" | median)
+echo "agent, warm ($agent_runs runs): median ${agent_median} ms, min ${agent_min} ms, $agent_threads threads listed, ${agent_cpu} ms CPU per dump (whole process)"
+echo "agent, warm, read 64 KiB at a time ($(wc -l <"$work/agent64.txt") runs): median ${agent64_median} ms"
 eu_median=$(median <"$work/eu.txt")
 eu_cpu=$(median <"$work/eu_cpu.txt")
 eu_threads=$(grep -c '^TID ' "$work/eu.out" || true)
-echo "eu-stack -p ($EU_RUNS runs): median ${eu_median} ms, $eu_threads threads listed, ${eu_cpu} ms CPU (eu-stack itself)"
+echo "eu-stack -p ($ROUNDS runs): median ${eu_median} ms, $eu_threads threads listed, ${eu_cpu} ms CPU (eu-stack itself)"
 awk -v a="$agent_median" -v e="$eu_median" 'BEGIN {printf "speedup, wall (eu-stack / agent, medians): %.1fx\n", e/a}'
+awk -v a="$agent64_median" -v e="$eu_median" 'BEGIN {printf "speedup, wall, agent read 64 KiB at a time: %.1fx\n", e/a}'
 awk -v a="$agent_cpu" -v e="$eu_cpu" 'BEGIN {if (a > 0) printf "speedup, CPU: %.1fx\n", e/a}'
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=
 
 echo
