@@ -5,7 +5,7 @@
 #     on the same process, in ROUNDS (5) alternating rounds of RUNS (6)
 #     agent dumps and one eu-stack run, so both see the same machine load.
 #     The first dump is reported apart: it loads the debug info that later
-#     dumps find cached. The agent's reply is read 1 MiB at a time; the
+#     dumps find cached; WARMUP (3) more dumps are not timed. The agent's reply is read 1 MiB at a time; the
 #     same dumps read 64 KiB at a time (as the gops CLI reads) are shown
 #     too: on loopback that alone adds several ms to an ~800 KB reply.
 #  2. Idle cost of a listening agent over IDLE_SECONDS (10): context
@@ -17,6 +17,7 @@ BUILD_DIR=${BUILD_DIR:-build/release}
 THREADS=${THREADS:-1000}
 ROUNDS=${ROUNDS:-5}
 RUNS=${RUNS:-6}
+WARMUP=${WARMUP:-3}
 IDLE_SECONDS=${IDLE_SECONDS:-10}
 host_bin=$BUILD_DIR/bench/agent_stack_threads
 client_bin=$BUILD_DIR/bench/agent_stack_client
@@ -51,6 +52,7 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13)
 
 read -r cold_ms cold_bytes cold_threads < <("$client_bin" "$port" 1)
 echo "agent, first dump (loads debug info): ${cold_ms} ms, $cold_threads threads, $cold_bytes bytes"
+"$client_bin" "$port" "$WARMUP" >/dev/null  # untimed: caches settle over the first few dumps
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$work/agent.txt"
 : >"$work/agent64.txt"
