@@ -1,6 +1,8 @@
 // pprof-cpu for a C++ process: samples every thread with SIGPROF for the
 // requested time (cpu_sampler.hpp), then builds a gzipped pprof profile
 // symbolized in this process (pprof/profile_builder.hpp). One at a time.
+// gops::agent::close() ends a profile under way at once: the client gets a
+// one-line "stopped" instead of the profile.
 #include <sys/time.h>
 
 #include <cstdlib>
@@ -66,15 +68,13 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
     builder.add_sample(pcs, values);
   };
   auto deadline = started + duration;
-  bool closing = false;
-  for (auto now = started; now < deadline && !closing; now = std::chrono::steady_clock::now()) {
-    closing = !wait_unless_closing(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now));
+  for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
+    if (!wait_unless_closing(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now))) {
+      sampler->reset();  // timers gone, the host's SIGPROF disposition back
+      return "gops agent (C++): pprof-cpu stopped: the agent is closing\n";
+    }
     (*sampler)->watch_new_threads();
     (*sampler)->drain(sink);
-  }
-  if (closing) {
-    sampler->reset();  // timers gone, the host's SIGPROF disposition back
-    return "gops agent (C++): pprof-cpu stopped: the agent is closing\n";
   }
   (*sampler)->stop();
   (*sampler)->drain(sink);

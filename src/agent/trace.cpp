@@ -1,6 +1,7 @@
 // trace for a C++ process: every thread sampled on a wall-clock timer for
 // the requested time (trace_sampler.hpp), written as Trace Event JSON for
 // Perfetto or chrome://tracing (trace_json.hpp). One trace at a time.
+// gops::agent::close() ends a trace under way at once (a one-line "stopped").
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
