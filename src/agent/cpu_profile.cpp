@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <mutex>
-#include <thread>
 
 #include "agent/commands.hpp"
 #include "agent/cpu_sampler.hpp"

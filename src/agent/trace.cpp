@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <thread>
 
 #include "agent/commands.hpp"
 #include "agent/proc_self.hpp"
