@@ -1,8 +1,7 @@
 // Times stack dumps from an agent: connect to 127.0.0.1:PORT, send 0x01,
 // read to the end; prints one line per run: "<ms> <bytes> <threads>".
-// READ_KIB (default 1024) is the size of each read: on loopback a reader
-// that takes 64 KiB at a time (the gops CLI, Go's io.Copy takes 32 KiB)
-// adds several ms to a dump of ~800 KB by ping-ponging with the sender.
+// READ_KIB (default 1024) is the size of each read (the gops CLI reads
+// 64 KiB at a time).
 //
 //   agent_stack_client PORT [RUNS] [READ_KIB]
 #include <arpa/inet.h>

@@ -5,9 +5,9 @@
 #     on the same process, in ROUNDS (5) alternating rounds of RUNS (6)
 #     agent dumps and one eu-stack run, so both see the same machine load.
 #     The first dump is reported apart: it loads the debug info that later
-#     dumps find cached; WARMUP (3) more dumps are not timed. The agent's reply is read 1 MiB at a time; the
-#     same dumps read 64 KiB at a time (as the gops CLI reads) are shown
-#     too: on loopback that alone adds several ms to an ~800 KB reply.
+#     dumps find cached; WARMUP (3) more dumps are not timed. The agent's
+#     reply is read 1 MiB at a time; dumps read 64 KiB at a time (as the
+#     gops CLI reads) are shown too.
 #  2. Idle cost of a listening agent over IDLE_SECONDS (10): context
 #     switches of its threads and resident memory added.
 # Usage: BUILD_DIR=build/release bench/run-agent-stack-bench.sh
@@ -37,7 +37,19 @@ trap cleanup EXIT
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+# Share of all CPUs busy over 1 s, from /proc/stat: taken before the host
+# starts, it is the machine's other load (the load average would count
+# the bench's own 1000 threads, runnable during each dump, for a minute).
+cpu_busy_pct() {
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  echo "$a $b" | awk '{busy = $3 - $1; idle = $4 - $2; printf "%.0f", (busy + idle) ? 100 * busy / (busy + idle) : 0}'
+}
+
 echo "== stack dump of a $THREADS-thread process ($(nproc) CPUs, $(uname -r))"
+echo "CPU busy before the run (other processes): $(cpu_busy_pct)%"
 GOPS_CONFIG_DIR=$work/gops "$host_bin" "$THREADS" >"$work/host.out" &
 host_pid=$!
 for _ in $(seq 200); do grep -q port= "$work/host.out" 2>/dev/null && break; sleep 0.05; done
