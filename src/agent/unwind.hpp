@@ -10,7 +10,10 @@ namespace gops::agent {
 
 // Call once, outside any handler, before the first walk: libunwind's
 // global cache takes a lock and blocks all signals around it on every step
-// (two sigprocmask calls a frame); a cache per thread needs neither.
+// (two sigprocmask calls a frame); a cache per thread needs neither. Asked
+// for, not promised: a libunwind built without __thread support (Debian's
+// 1.6) keeps the global cache. The cached fast path (unw_backtrace) steps
+// only on frames it has not seen, so after the first dumps it rarely locks.
 void prepare_unwinder();
 
 // Fills `pcs` with the interrupted thread's stack, leaf first: pcs[0] is

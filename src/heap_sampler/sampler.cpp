@@ -3,6 +3,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include <atomic>
@@ -62,11 +63,35 @@ bool in_hook_section(std::uintptr_t pc) {
          pc < reinterpret_cast<std::uintptr_t>(__stop_gops_heap_sampler_text);
 }
 
+// fork() must not happen while a thread is inside libunwind: Debian's
+// libunwind keeps one cache for the process (it turns a per-thread policy
+// into the global one) behind a mutex, and a child that inherits it locked
+// hangs at its first sample. Captures in flight are counted; the fork
+// prepare handler raises a flag and waits for the count to drain.
+std::atomic<int> g_captures_in_flight{0};
+std::atomic<bool> g_fork_pending{false};
+
+void enter_capture() {
+  for (;;) {
+    while (g_fork_pending.load()) ::sched_yield();
+    g_captures_in_flight.fetch_add(1);
+    if (!g_fork_pending.load()) return;
+    g_captures_in_flight.fetch_sub(1);
+  }
+}
+
+void wait_out_captures() {
+  g_fork_pending.store(true);
+  while (g_captures_in_flight.load() != 0) ::sched_yield();
+}
+
 // The program's stack at the allocation, leaf first, without our frames.
 GOPS_HS_HOOK_PATH std::uint32_t capture(std::uintptr_t* out) {
   constexpr int kSlack = 8;  // our own frames, dropped below
   void* raw[GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack];
+  enter_capture();
   int n = ::unw_backtrace(raw, GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack);
+  g_captures_in_flight.fetch_sub(1);
   int first = 0;
   while (first < n && in_hook_section(reinterpret_cast<std::uintptr_t>(raw[first]))) ++first;
   std::uint32_t depth = 0;
@@ -116,17 +141,21 @@ void before_fork() {
   // A prepare handler registered after ours runs after it, with our locks
   // held: its allocations must not try to sample.
   t_state.in_hook = true;
+  wait_out_captures();
   store_before_fork();
   registry_before_fork();
 }
 void after_fork_parent() {
   registry_after_fork_parent();
   store_after_fork();
+  g_fork_pending.store(false);
   t_state.in_hook = false;
 }
 void after_fork_child() {
   registry_after_fork_child(&t_state);
   store_after_fork();
+  g_captures_in_flight.store(0);  // only this thread exists, and it was not capturing
+  g_fork_pending.store(false);
   t_state.in_hook = false;
 }
 
@@ -150,10 +179,8 @@ __attribute__((constructor)) void init_sampler() {
   set_sampling_rate(rate_from_env());
   init_thread_registry();
   ::pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-  // libunwind's global cache is guarded by a lock: a thread holding it
-  // while another forks leaves the child unable to take a sample (a forked
-  // child of the stress test hung once in CI). A cache per thread has no
-  // lock; the agent asks for the same.
+  // A cache per thread needs no lock where libunwind supports it (Debian's
+  // 1.6 turns this into the global cache: see enter_capture for fork).
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
   // Make sure libunwind has set itself up before a sample needs it.
   void* frame[1];
