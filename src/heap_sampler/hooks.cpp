@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <new>
 
 #include "heap_sampler/hook_attributes.hpp"
 #include "heap_sampler/hooks.hpp"
@@ -286,3 +287,29 @@ GOPS_HS_HIDDEN int gops_heap_sampler_hook_posix_memalign(void**, std::size_t, st
 #endif
 
 }  // extern "C"
+
+// Every operator delete is free() itself (an alias: no call in between;
+// aliases must be defined beside their target, hence here). The size and
+// alignment arguments are not needed to give a block back.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wattribute-alias"
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
+#define GOPS_HS_DELETE __attribute__((alias("free"), visibility("default")))
+void operator delete(void*) noexcept GOPS_HS_DELETE;
+void operator delete[](void*) noexcept GOPS_HS_DELETE;
+void operator delete(void*, const std::nothrow_t&) noexcept GOPS_HS_DELETE;
+void operator delete[](void*, const std::nothrow_t&) noexcept GOPS_HS_DELETE;
+void operator delete(void*, std::size_t) noexcept GOPS_HS_DELETE;
+void operator delete[](void*, std::size_t) noexcept GOPS_HS_DELETE;
+void operator delete(void*, std::align_val_t) noexcept GOPS_HS_DELETE;
+void operator delete[](void*, std::align_val_t) noexcept GOPS_HS_DELETE;
+void operator delete(void*, std::align_val_t, const std::nothrow_t&) noexcept GOPS_HS_DELETE;
+void operator delete[](void*, std::align_val_t, const std::nothrow_t&) noexcept GOPS_HS_DELETE;
+void operator delete(void*, std::size_t, std::align_val_t) noexcept GOPS_HS_DELETE;
+void operator delete[](void*, std::size_t, std::align_val_t) noexcept GOPS_HS_DELETE;
+#undef GOPS_HS_DELETE
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -90,15 +90,4 @@ GOPS_HS_EXPORT_HOOK void* operator new[](std::size_t size, std::align_val_t al, 
   return aligned_new_or_null(size, static_cast<std::size_t>(al));
 }
 
-GOPS_HS_EXPORT_HOOK void operator delete(void* p) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete[](void* p) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete(void* p, const std::nothrow_t&) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete[](void* p, const std::nothrow_t&) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete(void* p, std::size_t) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete[](void* p, std::size_t) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete(void* p, std::align_val_t) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete[](void* p, std::align_val_t) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete(void* p, std::size_t, std::align_val_t) noexcept { gops_heap_sampler_hook_free(p); }
-GOPS_HS_EXPORT_HOOK void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { gops_heap_sampler_hook_free(p); }
+// Every operator delete is an alias of free(), defined with it in hooks.cpp.

@@ -34,9 +34,12 @@ void resolve();
 }  // namespace detail
 
 // For the hooks' fast paths: the real malloc and free, no check needed (until
-// resolved they point at stubs that resolve first).
-inline auto next_malloc() { return __atomic_load_n(&detail::g_real.malloc, __ATOMIC_RELAXED); }
-inline auto next_free() { return __atomic_load_n(&detail::g_real.free, __ATOMIC_RELAXED); }
+// resolved they point at stubs that resolve first). A plain load, which the
+// call can take as its operand: each pointer is one aligned word, stored
+// once by resolve() with an atomic store, so a reader sees the stub or the
+// real function, and both work.
+inline auto next_malloc() { return detail::g_real.malloc; }
+inline auto next_free() { return detail::g_real.free; }
 
 // Resolved on first use, from any thread, before or after static
 // initialisation. Async-signal-safe once resolved. Inline: on every call.
