@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "agent/cpu_sampler.hpp"
+#include "quantile.hpp"
 #include "workload.hpp"
 
 #ifdef GOPS_BENCH_GPERFTOOLS
@@ -40,6 +41,7 @@
 
 namespace {
 
+using gops::bench::quantile;
 using gops::bench::thread_cpu_ns;
 using gops::bench::unit_of_work;
 
@@ -68,15 +70,6 @@ void worker(std::uint64_t seed) {
     begin_units = units;
   }
   asm volatile("" : : "r"(sink));
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  double at = q * static_cast<double>(v.size() - 1);
-  auto lo = static_cast<std::size_t>(at);
-  std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
 }
 
 // Switches the profiler on; off() returns the samples it took.

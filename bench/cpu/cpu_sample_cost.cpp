@@ -54,6 +54,7 @@
 #include "agent/cpu_sampler.hpp"
 #include "agent/stack_capture.hpp"
 #include "agent/unwind.hpp"
+#include "quantile.hpp"
 #include "workload.hpp"
 
 #ifdef GOPS_BENCH_GPERFTOOLS
@@ -62,6 +63,7 @@
 
 namespace {
 
+using gops::bench::quantile;
 using gops::bench::thread_cpu_ns;
 using gops::bench::unit_of_work;
 
@@ -215,15 +217,6 @@ Run run_mode(const std::string& mode, long units, long period_us) {
 #endif
   }
   return run;
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  double at = q * static_cast<double>(v.size() - 1);
-  auto lo = static_cast<std::size_t>(at);
-  std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
 }
 
 // The first walks on fresh threads (cold per-thread cache) and warm ones.

@@ -7,33 +7,21 @@
 
 #include <string>
 
+#include "in_process_agent.hpp"
 #include "raw_client.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {
 namespace {
 
-class AgentApi : public ::testing::Test {
+class AgentApi : public InProcessAgent {
  protected:
-  void SetUp() override {
-    options_.config_dir = dir_.path() + "/sub/gops";
-    options_.program_version = "api-test 7.1";
-    auto r = agent::listen(options_);
-    ASSERT_TRUE(r.ok) << r.error;
-    port_ = r.port;
+  void configure(agent::Options& options) override {
+    options.config_dir = dir_.path() + "/sub/gops";
+    options.program_version = "api-test 7.1";
   }
-  void TearDown() override { agent::close(); }
 
   std::string port_file() const { return options_.config_dir + "/" + std::to_string(::getpid()); }
-  std::string ask(const std::string& bytes) {
-    RawReply r = raw_request(port_, bytes);
-    EXPECT_TRUE(r.connected && r.eof) << "no complete reply";
-    return r.bytes;
-  }
-
-  TempDir dir_;
-  agent::Options options_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(AgentApi, PortFileIsPrivateAndHoldsThePort) {

@@ -15,6 +15,7 @@
 
 #include "pprof/gzip.hpp"
 #include "protocol/varint.hpp"
+#include "in_process_agent.hpp"
 #include "raw_client.hpp"
 #include "support/process.hpp"
 
@@ -27,13 +28,11 @@ std::string cpu_request(std::uint64_t ms) {
   return std::string("\x41", 1) + std::string(bytes.begin(), bytes.end());
 }
 
-class CpuProfileInProcess : public ::testing::Test {
+class CpuProfileInProcess : public InProcessAgent {
  protected:
   void SetUp() override {
-    options_.config_dir = dir_.path() + "/gops";
-    auto r = agent::listen(options_);
-    ASSERT_TRUE(r.ok) << r.error;
-    port_ = r.port;
+    InProcessAgent::SetUp();
+    if (HasFatalFailure()) return;
     spinner_ = std::thread([this] {
       volatile double x = 1;
       while (!stop_.load(std::memory_order_relaxed))
@@ -42,18 +41,10 @@ class CpuProfileInProcess : public ::testing::Test {
   }
   void TearDown() override {
     stop_ = true;
-    spinner_.join();
-    agent::close();
-  }
-  std::string ask(const std::string& bytes) {
-    RawReply r = raw_request(port_, bytes, std::chrono::seconds(60));
-    EXPECT_TRUE(r.connected && r.eof) << "no complete reply";
-    return r.bytes;
+    if (spinner_.joinable()) spinner_.join();
+    InProcessAgent::TearDown();
   }
 
-  TempDir dir_;
-  agent::Options options_;
-  std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread spinner_;
 };

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "in_process_agent.hpp"
 #include "raw_client.hpp"
 #include "support/process.hpp"
 
@@ -118,24 +119,9 @@ class Sleepers {
   std::vector<std::thread> threads_;
 };
 
-class StackInProcess : public ::testing::Test {
+class StackInProcess : public InProcessAgent {
  protected:
-  void SetUp() override {
-    options_.config_dir = dir_.path() + "/gops";
-    auto r = agent::listen(options_);
-    ASSERT_TRUE(r.ok) << r.error;
-    port_ = r.port;
-  }
-  void TearDown() override { agent::close(); }
-  std::string dump() {
-    RawReply r = raw_request(port_, "\x01", std::chrono::seconds(60));
-    EXPECT_TRUE(r.connected && r.eof) << "no complete reply";
-    return r.bytes;
-  }
-
-  TempDir dir_;
-  agent::Options options_;
-  std::uint16_t port_ = 0;
+  std::string dump() { return ask("\x01"); }
 };
 
 TEST_F(StackInProcess, NamesAndStatesAreTheThreadsOwnAndFresh) {
