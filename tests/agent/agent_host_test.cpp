@@ -181,7 +181,16 @@ TEST(AgentHost, PortFileRemovedOnCleanupSignalsThenSignalKills) {
     HostProcess host({"--cleanup"});
     ASSERT_TRUE(exists(host.port_file()));
     host.child().kill(sig);
-    EXPECT_EQ(host.child().wait(), -1) << "died of signal " << sig << " (no handler before ours)";
+    std::optional<int> status = host.child().wait(kThreadSanitizer ? 5s : 30s);
+    if (!status && kThreadSanitizer) {
+      // ThreadSanitizer owns the handlers and, on a loaded machine, now and
+      // then never runs ours for a signal sent to the process (the process
+      // sat idle with nothing pending, the port file still there; 2 to 4
+      // of 18 runs, before and after this session's changes). Once more.
+      host.child().kill(sig);
+      status = host.child().wait();
+    }
+    EXPECT_EQ(status, -1) << "died of signal " << sig << " (no handler before ours)";
     EXPECT_FALSE(exists(host.port_file())) << "signal " << sig;
   }
 }
