@@ -47,24 +47,22 @@ void* real_memalign(std::size_t alignment, std::size_t size) {
   return aligned_via_posix(alignment, size);
 }
 
+// A block straight from the real allocator, aligned if asked, zeroed if asked.
+void* plain_alloc(std::size_t size, std::size_t alignment, bool zero) {
+  if (zero) return real().calloc(1, size);
+  return alignment ? real_memalign(alignment, size) : real().malloc(size);
+}
+
 // in_hook set: the sampler's own call, or one made during the lookup.
 void* bypass_alloc(std::size_t size, std::size_t alignment, bool zero) {
   if (resolving_on_this_thread()) return bootstrap_alloc(size, alignment);
-  if (zero) return real().calloc(1, size);
-  return alignment ? real_memalign(alignment, size) : real().malloc(size);
+  return plain_alloc(size, alignment, zero);
 }
 
 // A block the sampler takes: marked where free() looks for it (glibc), else
 // a plain block that the sample store's filter will know.
 GOPS_HS_HOOK_PATH void* allocate_sampled(ThreadState& t, std::size_t size, std::size_t alignment, bool zero) {
-  void* p = nullptr;
-  if (tagging()) {
-    p = allocate_tagged(size, alignment, zero);
-  } else if (zero) {
-    p = real().calloc(1, size);
-  } else {
-    p = alignment ? real_memalign(alignment, size) : real().malloc(size);
-  }
+  void* p = tagging() ? allocate_tagged(size, alignment, zero) : plain_alloc(size, alignment, zero);
   record_allocation(t, p, size);
   return p;
 }
