@@ -66,14 +66,13 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
     std::int64_t values[] = {weight, weight * kPeriod.count()};
     builder.add_sample(pcs, values);
   };
-  auto deadline = started + duration;
-  for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
-    if (!wait_unless_closing(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now))) {
-      sampler->reset();  // timers gone, the host's SIGPROF disposition back
-      return "gops agent (C++): pprof-cpu stopped: the agent is closing\n";
-    }
+  bool ran = tick_until(started + duration, kRescan, [&] {
     (*sampler)->watch_new_threads();
     (*sampler)->drain(sink);
+  });
+  if (!ran) {
+    sampler->reset();  // timers gone, the host's SIGPROF disposition back
+    return "gops agent (C++): pprof-cpu stopped: the agent is closing\n";
   }
   (*sampler)->stop();
   (*sampler)->drain(sink);

@@ -5,6 +5,7 @@
 // in poll() or on a condition variable with no timeout: no wakeups.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -30,6 +31,17 @@ namespace gops::agent {
 // a 30 s profile); true when the time passed. Outside an agent worker
 // thread it only sleeps.
 bool wait_unless_closing(std::chrono::steady_clock::duration how_long);
+
+// Calls `tick` every `step` until `deadline`, as a CPU profile or a trace
+// runs; false as soon as the agent is closing (then `tick` is not called).
+template <class Tick>
+bool tick_until(std::chrono::steady_clock::time_point deadline, std::chrono::steady_clock::duration step, Tick tick) {
+  for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
+    if (!wait_unless_closing(std::min(step, deadline - now))) return false;
+    tick();
+  }
+  return true;
+}
 
 class Server {
  public:
@@ -65,6 +77,17 @@ class Server {
   bool write_all(int fd, const char* data, std::size_t size, std::chrono::steady_clock::time_point deadline);
   void finish(int fd);
   friend bool wait_unless_closing(std::chrono::steady_clock::duration how_long);
+
+// Calls `tick` every `step` until `deadline`, as a CPU profile or a trace
+// runs; false as soon as the agent is closing (then `tick` is not called).
+template <class Tick>
+bool tick_until(std::chrono::steady_clock::time_point deadline, std::chrono::steady_clock::duration step, Tick tick) {
+  for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
+    if (!wait_unless_closing(std::min(step, deadline - now))) return false;
+    tick();
+  }
+  return true;
+}
 
   Options options_;
   Counters counters_;

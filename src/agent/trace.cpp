@@ -73,14 +73,9 @@ std::string trace_reply(std::chrono::milliseconds duration) {
   if (!sampler) return "gops agent (C++): trace refused: " + sampler.message() + "\n";
   meta.hz = (*sampler)->hz();
 
-  auto started = std::chrono::steady_clock::now();
-  auto deadline = started + duration;
-  for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
-    if (!wait_unless_closing(std::min<std::chrono::steady_clock::duration>(kRescan, deadline - now))) {
-      sampler->reset();  // timers gone, the signal's disposition back
-      return "gops agent (C++): trace stopped: the agent is closing\n";
-    }
-    (*sampler)->watch_new_threads();
+  if (!tick_until(std::chrono::steady_clock::now() + duration, kRescan, [&] { (*sampler)->watch_new_threads(); })) {
+    sampler->reset();  // timers gone, the signal's disposition back
+    return "gops agent (C++): trace stopped: the agent is closing\n";
   }
   meta.untraced_threads = (*sampler)->untraced_threads();
   std::vector<TracedThread> threads = (*sampler)->stop();
