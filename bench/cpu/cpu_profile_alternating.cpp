@@ -31,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/cpu_sampler.hpp"
+#include "agent/capture/cpu_sampler.hpp"
 #include "quantile.hpp"
 #include "workload.hpp"
 

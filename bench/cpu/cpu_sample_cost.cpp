@@ -51,9 +51,9 @@
 #include <thread>
 #include <vector>
 
-#include "agent/cpu_sampler.hpp"
-#include "agent/stack_capture.hpp"
-#include "agent/unwind.hpp"
+#include "agent/capture/cpu_sampler.hpp"
+#include "agent/capture/stack_capture.hpp"
+#include "agent/capture/unwind.hpp"
 #include "quantile.hpp"
 #include "workload.hpp"
 

@@ -12,10 +12,10 @@
 #include <memory>
 #include <mutex>
 
-#include "agent/address.hpp"
-#include "agent/fd_registry.hpp"
-#include "agent/port_file_owner.hpp"
-#include "agent/server.hpp"
+#include "agent/server/address.hpp"
+#include "agent/server/fd_registry.hpp"
+#include "agent/server/port_file_owner.hpp"
+#include "agent/server/server.hpp"
 #include "protocol/port_file.hpp"
 
 namespace gops::agent {

@@ -1,7 +1,7 @@
 // The CPU profiler's sample ring on real threads: every published sample is
 // read once and intact, a full ring drops and counts, and slots are reused
 // after they are read (run under TSan as well).
-#include "agent/cpu_sample_ring.hpp"
+#include "agent/capture/cpu_sample_ring.hpp"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/heap_scale.hpp"
+#include "agent/commands/heap_scale.hpp"
 #include "heap_sampler/gops_heap_sampler.h"
 
 namespace gops::test {

@@ -1,0 +1,19 @@
+// binary dump (0x09): the running executable's bytes, streamed from
+// /proc/self/exe (still the right file if it was replaced on disk).
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/commands/commands.hpp"
+
+namespace gops::agent {
+
+Reply binary_reply() {
+  Reply reply;
+  reply.stream_fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (reply.stream_fd < 0) reply.text = std::string("gops agent (C++): cannot open /proc/self/exe: ") + std::strerror(errno) + "\n";
+  return reply;
+}
+
+}  // namespace gops::agent
