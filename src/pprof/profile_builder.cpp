@@ -11,7 +11,7 @@
 #include "pprof/gzip.hpp"
 #include "pprof/mappings.hpp"
 #include "pprof/profile_encoder.hpp"
-#include "pprof/source_symbolizer.hpp"
+#include "symbolize/in_process.hpp"
 
 namespace gops::pprof {
 namespace {
@@ -65,7 +65,7 @@ class TableBuilder {
     location.id = it->second;
     location.address = address;
     location.mapping_id = mapping_of(address);
-    for (const SourceFrame& frame : symbolize_source(address))
+    for (const symbolize::SourceFrame& frame : symbolize::source_frames(address))
       location.lines.push_back({function_for(frame), frame.line});
     profile_.locations.push_back(std::move(location));
     return it->second;
@@ -78,7 +78,7 @@ class TableBuilder {
     return 0;
   }
 
-  std::uint64_t function_for(const SourceFrame& frame) {
+  std::uint64_t function_for(const symbolize::SourceFrame& frame) {
     auto key = std::make_tuple(frame.function, frame.system_name, frame.file, frame.start_line);
     auto [it, inserted] = function_ids_.try_emplace(key, profile_.functions.size() + 1);
     if (inserted) {
@@ -150,7 +150,7 @@ std::string ProfileBuilder::build_uncompressed() {
     profile.comments.push_back(profile.strings.intern(
         "gops: " + std::to_string(d.malformed) + " samples dropped: wrong number of values"));
 
-  allow_symbolizer_refresh();
+  symbolize::allow_refresh();
   std::vector<Mapping> mappings = read_self_mappings();
   order_mappings(mappings);
   TableBuilder tables(profile, mappings);

@@ -10,7 +10,7 @@
 #include "agent/commands/commands.hpp"
 #include "agent/capture/stack_capture.hpp"
 #include "agent/host/thread_list.hpp"
-#include "pprof/source_symbolizer.hpp"
+#include "symbolize/in_process.hpp"
 
 namespace gops::agent {
 namespace {
@@ -29,9 +29,9 @@ std::string hex(std::uintptr_t v) {
 std::string format_frame(std::uintptr_t pc, bool is_return_address) {
   // A return address points after the call: look up the call itself.
   std::uintptr_t lookup = is_return_address ? pc - 1 : pc;
-  pprof::ModuleLocation where = pprof::locate_in_module(lookup);
+  symbolize::ModuleLocation where = symbolize::module_location(lookup);
   std::uintptr_t function_offset = where.symbol_offset + (is_return_address ? 1 : 0);
-  std::vector<pprof::SourceFrame> source = pprof::symbolize_source(lookup);
+  std::vector<symbolize::SourceFrame> source = symbolize::source_frames(lookup);
   std::string out;
   if (!source.empty() && !source.back().file.empty()) {
     for (std::size_t i = 0; i < source.size(); ++i) {
@@ -63,9 +63,9 @@ void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
   auto hit = cache->find(key);
   if (hit == cache->end()) {
     std::string text = format_frame(pc, is_return_address);
-    if (generation != pprof::symbolizer_generation() || cache->size() > 100000) {
+    if (generation != symbolize::generation() || cache->size() > 100000) {
       cache->clear();  // modules were reported anew (dlopen): old entries may be stale
-      generation = pprof::symbolizer_generation();
+      generation = symbolize::generation();
     }
     hit = cache->emplace(key, std::move(text)).first;
   }
@@ -104,7 +104,7 @@ std::string stack_reply() {
   };
   auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
                          : Result<std::vector<CapturedStack>>(signal.error());
-  pprof::allow_symbolizer_refresh();
+  symbolize::allow_refresh();
 
   std::string out;
   out.reserve(tids.size() * 1024);  // about a dump's size: no regrowth copies

@@ -14,7 +14,7 @@
 #include "agent/server/server.hpp"
 #include "agent/commands/trace_json.hpp"
 #include "agent/capture/trace_sampler.hpp"
-#include "pprof/source_symbolizer.hpp"
+#include "symbolize/in_process.hpp"
 
 namespace gops::agent {
 namespace {
@@ -35,8 +35,8 @@ std::string base_name(const std::string& path) {
 
 std::vector<TraceFrameName> frames_at(std::uintptr_t pc, bool is_return_address) {
   std::vector<TraceFrameName> out;
-  auto frames = pprof::symbolize_source(is_return_address ? pc - 1 : pc);
-  // symbolize_source gives the innermost (inlined) frame first.
+  auto frames = symbolize::source_frames(is_return_address ? pc - 1 : pc);
+  // source_frames gives the innermost (inlined) frame first.
   for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
     TraceFrameName name;
     name.function = f->function;
@@ -84,10 +84,10 @@ std::string trace_reply(std::chrono::milliseconds duration) {
 
   // Symbolize first (the symbolizer caches by address), so the agent's own
   // "writing" interval can be stated before the text is put together.
-  pprof::allow_symbolizer_refresh();
+  symbolize::allow_refresh();
   for (const TracedThread& t : threads)
     for (const TraceSample& s : t.samples)
-      for (std::size_t f = 0; f < s.pcs.size(); ++f) (void)pprof::symbolize_source(f > 0 ? s.pcs[f] - 1 : s.pcs[f]);
+      for (std::size_t f = 0; f < s.pcs.size(); ++f) (void)symbolize::source_frames(f > 0 ? s.pcs[f] - 1 : s.pcs[f]);
   meta.written_ns = monotonic_ns();
   return trace_event_json(threads, meta, frames_at);
 }

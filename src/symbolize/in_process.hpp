@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace gops::pprof {
+namespace gops::symbolize {
 
 struct SourceFrame {
   std::string function;     // demangled; empty if unknown
@@ -24,7 +24,7 @@ struct SourceFrame {
 // inlined into (pprof's Location.line order). Empty if `pc` is in no known
 // module; one frame with just a name when there is a symbol but no DWARF.
 // `pc` is the address to look up (return addresses minus one).
-std::vector<SourceFrame> symbolize_source(std::uintptr_t pc);
+std::vector<SourceFrame> source_frames(std::uintptr_t pc);
 
 // Where `pc` lies without debug info: the mapped object (file name, no
 // directory) and the offset into it, and the symbol and the offset from its
@@ -36,14 +36,14 @@ struct ModuleLocation {
   std::string symbol;  // demangled
   std::uintptr_t symbol_offset = 0;
 };
-ModuleLocation locate_in_module(std::uintptr_t pc);
+ModuleLocation module_location(std::uintptr_t pc);
 
 // Allows one refresh of the module list for the next unknown address
 // (callers start each profile or dump with it).
-void allow_symbolizer_refresh();
+void allow_refresh();
 
 // Changes whenever the module list is reported anew (a library loaded
 // since): results a caller cached by address before then may be stale.
-unsigned symbolizer_generation();
+unsigned generation();
 
-}  // namespace gops::pprof
+}  // namespace gops::symbolize

@@ -1,4 +1,4 @@
-#include "pprof/source_symbolizer.hpp"
+#include "symbolize/in_process.hpp"
 
 #include <cxxabi.h>
 #include <dwarf.h>
@@ -11,7 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
-namespace gops::pprof {
+namespace gops::symbolize {
 namespace {
 
 const Dwfl_Callbacks kCallbacks = {
@@ -210,15 +210,15 @@ std::vector<SourceFrame> lookup(Dwfl* dwfl, std::uintptr_t pc) {
 
 }  // namespace
 
-void allow_symbolizer_refresh() {
+void allow_refresh() {
   State& s = state();
   std::lock_guard lock(s.mutex);
   s.may_refresh = true;
 }
 
-unsigned symbolizer_generation() { return state().generation.load(); }
+unsigned generation() { return state().generation.load(); }
 
-ModuleLocation locate_in_module(std::uintptr_t pc) {
+ModuleLocation module_location(std::uintptr_t pc) {
   State& s = state();
   std::lock_guard lock(s.mutex);
   ModuleLocation out;
@@ -238,7 +238,7 @@ ModuleLocation locate_in_module(std::uintptr_t pc) {
   return out;
 }
 
-std::vector<SourceFrame> symbolize_source(std::uintptr_t pc) {
+std::vector<SourceFrame> source_frames(std::uintptr_t pc) {
   State& s = state();
   std::lock_guard lock(s.mutex);
   if (auto hit = s.cache.find(pc); hit != s.cache.end()) return hit->second;
@@ -249,4 +249,4 @@ std::vector<SourceFrame> symbolize_source(std::uintptr_t pc) {
   return frames;
 }
 
-}  // namespace gops::pprof
+}  // namespace gops::symbolize
