@@ -18,6 +18,7 @@
 #include "client/dump_file.hpp"
 #include "client/go_tool.hpp"
 #include "client/target.hpp"
+#include "protocol/agent_error.hpp"
 
 namespace gops::cli {
 
@@ -110,7 +111,6 @@ int setgc(const AgentArgs& a) {
   return 0;
 }
 
-constexpr const char* kAgentMessagePrefix = "gops agent (C++): ";
 constexpr std::size_t kAgentMessageLimit = 4096;
 
 // Streams one binary reply into a new file: the -o path, else a temporary
@@ -131,10 +131,9 @@ Result<DumpFile> fetch_to_file(const std::string& output, const char* prefix, co
   // Our C++ agent answers a request it cannot serve (no heap sampler, a
   // profile already running) with one line instead of data: say it, keep
   // no file.
-  if (head.rfind(kAgentMessagePrefix, 0) == 0 && *n < kAgentMessageLimit) {
+  if (protocol::is_agent_error(head) && *n < kAgentMessageLimit) {
     file->remove();
-    while (!head.empty() && head.back() == '\n') head.pop_back();
-    return Error{head};
+    return Error{std::string(protocol::agent_error_text(head))};
   }
   if (auto s = file->commit(); !s) return s.error();
   return std::move(*file);

@@ -196,9 +196,24 @@ Result<int> capture_signal() {
   return claim_signal();
 }
 
+std::string describe(const NoStackReason& reason) {
+  switch (reason.kind) {
+    case NoStack::kNone: return {};
+    case NoStack::kExited: return "thread exited";
+    case NoStack::kCannotAnswer: return reason.detail;
+    case NoStack::kTimedOut: return "did not answer within " + reason.detail;
+    case NoStack::kNoSlot: return "no capture slot left";
+    case NoStack::kBadThreadId: return "thread id out of range";
+    case NoStack::kSignalFailed: return "signal failed: " + reason.detail;
+    case NoStack::kHandlerUnfinished: return "handler did not finish";
+    case NoStack::kUnwindFailed: return "unwinding failed";
+  }
+  return {};
+}
+
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
                                                   std::chrono::milliseconds deadline,
-                                                  const std::function<std::string(pid_t)>& why_silent) {
+                                                  const std::function<NoStackReason(pid_t)>& why_silent) {
   std::lock_guard guard(g_capture_mutex);
   static std::once_flag sem_once;
   std::call_once(sem_once, [] { ::sem_init(&g_answered, 0, 0); });
@@ -223,11 +238,11 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
     Slot* slot = nullptr;
     while ((slot = slot_at(next)) != nullptr && (slot->state.load() & 7) == kWriting) ++next;
     if (slot == nullptr) {
-      out[i].missing = "no capture slot left";
+      out[i].missing = {NoStack::kNoSlot, {}};
       continue;
     }
     if (tids[i] <= 0 || static_cast<std::uint64_t>(tids[i]) > kField22) {
-      out[i].missing = "thread id out of range";
+      out[i].missing = {NoStack::kBadThreadId, {}};
       continue;
     }
     slot->tid = tids[i];
@@ -265,10 +280,10 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
       Slot* slot = slot_at(static_cast<std::uint32_t>(slot_of[i]));
       if (slot->state.load(std::memory_order_acquire) != word(generation, kArmed)) continue;
       asked[i] = true;
-      std::string why = why_silent(tids[i]);
-      if (why.empty()) continue;
+      NoStackReason why = why_silent(tids[i]);
+      if (why.kind == NoStack::kNone) continue;
       if (!end_unanswered(slot, generation, kIdle)) continue;  // it just answered
-      out[i].missing = why;
+      out[i].missing = std::move(why);
       slot_of[i] = -1;
       g_pending.fetch_sub(1);
     }
@@ -323,12 +338,12 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
     if (slot_of[i] < 0) continue;
     Slot* slot = slot_at(static_cast<std::uint32_t>(slot_of[i]));
     if (end_unanswered(slot, generation, kIdle)) {
-      out[i].missing = "did not answer within " + std::to_string(deadline.count()) + " ms";
+      out[i].missing = {NoStack::kTimedOut, std::to_string(deadline.count()) + " ms"};
       continue;
     }
     if (slot->state.load(std::memory_order_acquire) == word(generation, kSendFailed)) {
       int err = slot->send_errno.load(std::memory_order_relaxed);
-      out[i].missing = err == ESRCH ? "thread exited" : std::string("signal failed: ") + std::strerror(err);
+      out[i].missing = err == ESRCH ? NoStackReason{NoStack::kExited, {}} : NoStackReason{NoStack::kSignalFailed, std::strerror(err)};
       slot->state.store(kIdle);
       continue;
     }
@@ -336,14 +351,14 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
     for (int spin = 0; spin < 1000 && slot->state.load() == word(generation, kWriting); ++spin)
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     if (slot->state.load(std::memory_order_acquire) != word(generation, kDone)) {
-      out[i].missing = "handler did not finish";
+      out[i].missing = {NoStack::kHandlerUnfinished, {}};
       continue;
     }
     out[i].pcs.assign(slot->pcs, slot->pcs + slot->depth);
     out[i].name = slot->name;
     out[i].state = slot->run_state;
     slot->state.store(kIdle);
-    if (out[i].pcs.empty()) out[i].missing = "unwinding failed";
+    if (out[i].pcs.empty()) out[i].missing = {NoStack::kUnwindFailed, {}};
   }
   // Drain stale posts so the next capture starts from zero (not required
   // for correctness: completion is decided by scanning the slots).

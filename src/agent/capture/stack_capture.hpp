@@ -21,6 +21,28 @@
 
 namespace gops::agent {
 
+// Why a thread has no stack in a capture.
+enum class NoStack : std::uint8_t {
+  kNone,               // it has one
+  kExited,             // gone since it was listed: nothing to show
+  kCannotAnswer,       // known not to answer (detail: "signals blocked", "stopped", "zombie")
+  kTimedOut,           // did not answer by the deadline (detail: the deadline)
+  kNoSlot,             // more threads than capture slots
+  kBadThreadId,        // a TID the signal queue cannot encode
+  kSignalFailed,       // the signal could not be sent (detail: why)
+  kHandlerUnfinished,  // answered, but did not finish writing its stack
+  kUnwindFailed,       // answered with no frames
+};
+
+struct NoStackReason {
+  NoStack kind = NoStack::kNone;
+  std::string detail;
+};
+
+// What a dump says for a thread without a stack ("did not answer within
+// 1000 ms", "signals blocked", ...).
+std::string describe(const NoStackReason& reason);
+
 struct CapturedStack {
   pid_t tid = 0;
   // pcs[0]: where the thread was interrupted; the rest: return addresses.
@@ -30,7 +52,7 @@ struct CapturedStack {
   // system call, else 'R'.
   std::string name;
   char state = 0;
-  std::string missing;  // why there is no stack, when pcs is empty
+  NoStackReason missing;  // why there is no stack, when pcs is empty
 };
 
 inline constexpr int kMaxFrames = 64;
@@ -39,11 +61,11 @@ inline constexpr int kMaxFrames = 64;
 // capture at a time. Not async-signal-safe (its handler is, see the .cpp).
 // An error only when no signal could be set up at all.
 // `why_silent(tid)` is asked once about each thread still silent after a
-// short grace period; a thread it gives a reason for ("signals blocked") is
+// short grace period; a thread it gives a reason for (kind not kNone) is
 // given up on at once instead of at the deadline.
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
                                                   std::chrono::milliseconds deadline,
-                                                  const std::function<std::string(pid_t)>& why_silent);
+                                                  const std::function<NoStackReason(pid_t)>& why_silent);
 
 // The real-time signal captures use, claimed on first call (a free one:
 // SIG_DFL disposition, scanning down from SIGRTMAX) and kept for the

@@ -9,10 +9,10 @@
 
 namespace gops::agent {
 
-Reply binary_reply() {
+Result<Reply> binary_reply() {
   Reply reply;
   reply.stream_fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (reply.stream_fd < 0) reply.text = std::string("gops agent (C++): cannot open /proc/self/exe: ") + std::strerror(errno) + "\n";
+  if (reply.stream_fd < 0) return Error{std::string("cannot open /proc/self/exe: ") + std::strerror(errno)};
   return reply;
 }
 

@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "protocol/agent_error.hpp"
+
 namespace gops::agent {
 
 using protocol::Command;
@@ -16,23 +18,30 @@ namespace {
 constexpr std::chrono::seconds kGoCpuProfileDuration{30};
 constexpr std::chrono::seconds kGoTraceDuration{5};
 
-Reply dispatch(const Request& request, const CommandContext& context) {
+Result<Reply> as_reply(Result<std::string> text) {
+  if (!text) return text.error();
+  return Reply{std::move(*text)};
+}
+
+Result<Reply> dispatch(const Request& request, const CommandContext& context) {
+  using std::chrono::milliseconds;
   switch (request.command) {
-    case Command::kStack: return {stack_reply()};
-    case Command::kGc: return {gc_reply()};
-    case Command::kMemStats: return {memstats_reply()};
-    case Command::kVersion: return {version_reply(*context.options)};
-    case Command::kStats: return {stats_reply(*context.counters)};
+    case Command::kStack: return Reply{stack_reply()};
+    case Command::kGc: return Reply{gc_reply()};
+    case Command::kMemStats: return Reply{memstats_reply()};
+    case Command::kVersion: return Reply{version_reply(*context.options)};
+    case Command::kStats: return Reply{stats_reply(*context.counters)};
     case Command::kBinaryDump: return binary_reply();
-    case Command::kSetGcPercent: return {set_gc_reply(request.parameter)};
-    case Command::kDescribe: return {describe_reply(*context.options)};
-    case Command::kHeapProfile: return {heap_profile_reply()};
-    case Command::kCpuProfile: return {cpu_profile_reply(kGoCpuProfileDuration)};
-    case Command::kCpuProfileFor: return {cpu_profile_reply(std::chrono::milliseconds(request.parameter))};
-    case Command::kTrace: return {trace_reply(kGoTraceDuration)};
-    case Command::kTraceFor: return {trace_reply(std::chrono::milliseconds(request.parameter))};
+    case Command::kSetGcPercent: return Reply{set_gc_reply(request.parameter)};
+    case Command::kDescribe: return Reply{describe_reply(*context.options)};
+    case Command::kHeapProfile: return as_reply(heap_profile_reply());
+    case Command::kCpuProfile: return as_reply(cpu_profile_reply(kGoCpuProfileDuration, context.stop));
+    case Command::kCpuProfileFor:
+      return as_reply(cpu_profile_reply(milliseconds(request.parameter), context.stop));
+    case Command::kTrace: return as_reply(trace_reply(kGoTraceDuration, context.stop));
+    case Command::kTraceFor: return as_reply(trace_reply(milliseconds(request.parameter), context.stop));
   }
-  return {"gops agent (C++): unknown command\n"};
+  return Error{"unknown command"};
 }
 
 }  // namespace
@@ -40,15 +49,17 @@ Reply dispatch(const Request& request, const CommandContext& context) {
 Reply run_command(const Request& request, const CommandContext& context) noexcept {
   const char* failure = nullptr;
   try {
-    return dispatch(request, context);
+    Result<Reply> reply = dispatch(request, context);
+    if (reply) return std::move(*reply);
+    return Reply{protocol::agent_error_reply(reply.message())};
   } catch (const std::bad_alloc&) {
-    failure = "gops agent (C++): out of memory while answering\n";
+    failure = "out of memory while answering";
   } catch (...) {
-    failure = "gops agent (C++): internal error while answering\n";
+    failure = "internal error while answering";
   }
   Reply reply;
   try {
-    reply.text = failure;
+    reply.text = protocol::agent_error_reply(failure);
   } catch (...) {
     // Not even that fits: the client gets an empty reply.
   }

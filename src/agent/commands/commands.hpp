@@ -1,15 +1,18 @@
 // One function per command (as in the Go agent): each turns a parsed
-// request into the bytes of its reply. Run on an agent worker thread, never
-// in a signal handler; none throws.
+// request into the bytes of its reply, or an error that run_command turns
+// into the one-line error reply (protocol/agent_error.hpp). Run on an agent
+// worker thread, never in a signal handler; none throws.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <stop_token>
 #include <string>
 
 #include <gops/agent.hpp>
 
 #include "agent/commands/counters.hpp"
+#include "common/result.hpp"
 #include "protocol/commands.hpp"
 
 namespace gops::agent {
@@ -29,12 +32,13 @@ struct Reply {
 struct CommandContext {
   const Options* options = nullptr;
   const Counters* counters = nullptr;
+  std::stop_token stop;  // requested when the agent closes: long commands end early
 };
 
 // Whether `command` carries a varint parameter after its byte.
 bool takes_varint(protocol::Command command);
 
-// Dispatches; a command that fails still answers with a one-line message.
+// Dispatches; a command that fails still answers, with its one-line error.
 Reply run_command(const Request& request, const CommandContext& context) noexcept;
 
 std::string stack_reply();
@@ -44,10 +48,10 @@ std::string memstats_reply();
 std::string version_reply(const Options& options);
 std::string stats_reply(const Counters& counters);
 std::string describe_reply(const Options& options);
-Reply binary_reply();
+Result<Reply> binary_reply();
 // Each in its own file (cpu_profile.cpp, heap_profile.cpp, trace.cpp).
-std::string cpu_profile_reply(std::chrono::milliseconds duration);
-std::string heap_profile_reply();
-std::string trace_reply(std::chrono::milliseconds duration);
+Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, std::stop_token stop);
+Result<std::string> heap_profile_reply();
+Result<std::string> trace_reply(std::chrono::milliseconds duration, std::stop_token stop);
 
 }  // namespace gops::agent

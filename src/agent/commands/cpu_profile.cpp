@@ -10,7 +10,7 @@
 
 #include "agent/commands/commands.hpp"
 #include "agent/capture/cpu_sampler.hpp"
-#include "agent/server/server.hpp"
+#include "agent/commands/cancellation.hpp"
 #include "pprof/profile_builder.hpp"
 
 namespace gops::agent {
@@ -38,17 +38,17 @@ std::int64_t unix_nanos() {
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
-std::string refusal(const std::string& why) { return "gops agent (C++): pprof-cpu refused: " + why + "\n"; }
+Error refusal(const std::string& why) { return Error{"pprof-cpu refused: " + why}; }
 
 }  // namespace
 
-std::string cpu_profile_reply(std::chrono::milliseconds duration) {
+Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, std::stop_token stop) {
   duration = test_override(duration);
   if (duration.count() <= 0 || duration > kLongest)
     return refusal("the duration must be more than 0 and at most 24 h, not " + std::to_string(duration.count()) +
                    " ms");
   std::unique_lock lock(g_profile_mutex, std::try_to_lock);
-  if (!lock.owns_lock()) return "gops agent (C++): pprof-cpu busy: a CPU profile is already being taken; try later\n";
+  if (!lock.owns_lock()) return Error{"pprof-cpu busy: a CPU profile is already being taken; try later"};
 
   pprof::ProfileSpec spec;
   spec.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
@@ -66,13 +66,13 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
     std::int64_t values[] = {weight, weight * kPeriod.count()};
     builder.add_sample(pcs, values);
   };
-  bool ran = tick_until(started + duration, kRescan, [&] {
+  bool ran = tick_until(stop, started + duration, kRescan, [&] {
     (*sampler)->watch_new_threads();
     (*sampler)->drain(sink);
   });
   if (!ran) {
     sampler->reset();  // timers gone, the host's SIGPROF disposition back
-    return "gops agent (C++): pprof-cpu stopped: the agent is closing\n";
+    return Error{"pprof-cpu stopped: the agent is closing"};
   }
   (*sampler)->stop();
   (*sampler)->drain(sink);
@@ -85,8 +85,8 @@ std::string cpu_profile_reply(std::chrono::milliseconds duration) {
   sampler->reset();  // SIGPROF is the host's again before the (slower) symbolizing
 
   auto profile = builder.build_gzipped();
-  if (!profile) return "gops agent (C++): pprof-cpu failed: " + profile.message() + "\n";
-  return std::move(*profile);
+  if (!profile) return Error{"pprof-cpu failed: " + profile.message()};
+  return profile;
 }
 
 }  // namespace gops::agent

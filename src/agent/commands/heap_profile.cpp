@@ -31,9 +31,9 @@ pprof::ProfileSpec heap_spec(std::uint64_t rate) {
 
 }  // namespace
 
-std::string heap_profile_reply() {
+Result<std::string> heap_profile_reply() {
   std::optional<HeapSampler> sampler = find_heap_sampler();
-  if (!sampler) return kHeapSamplerMissing;
+  if (!sampler) return Error{kHeapSamplerMissing};
   gops_heap_sampler_status status{};
   sampler->status(&status);
   std::vector<gops_heap_sampler_site> sites = read_whole_table(sampler->sites, 256);
@@ -52,8 +52,8 @@ std::string heap_profile_reply() {
     builder.add_sample(std::span<const std::uintptr_t>(pcs, depth), values);
   }
   Result<std::string> profile = builder.build_gzipped();
-  if (!profile) return "gops agent (C++): pprof-heap failed: " + profile.message() + "\n";
-  return std::move(profile.value());
+  if (!profile) return Error{"pprof-heap failed: " + profile.message()};
+  return profile;
 }
 
 }  // namespace gops::agent

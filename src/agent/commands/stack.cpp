@@ -95,12 +95,13 @@ std::string stack_reply() {
     }
     skip.push_back(silent);
   }
-  auto why_silent = [sig](pid_t tid) -> std::string {
+  auto why_silent = [sig](pid_t tid) -> NoStackReason {
     ThreadInfo info;
-    if (!read_thread_info(tid, info)) return "thread exited";
-    if (info.state == 'Z' || info.state == 'X') return "zombie";
-    if (info.state == 'T' || info.state == 't') return "stopped";
-    return thread_blocks_signal(tid, sig) ? "signals blocked" : "";
+    if (!read_thread_info(tid, info)) return {NoStack::kExited, {}};
+    if (info.state == 'Z' || info.state == 'X') return {NoStack::kCannotAnswer, "zombie"};
+    if (info.state == 'T' || info.state == 't') return {NoStack::kCannotAnswer, "stopped"};
+    if (thread_blocks_signal(tid, sig)) return {NoStack::kCannotAnswer, "signals blocked"};
+    return {};
   };
   auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
                          : Result<std::vector<CapturedStack>>(signal.error());
@@ -111,7 +112,7 @@ std::string stack_reply() {
   for (std::size_t i = 0; i < tids.size(); ++i) {
     pid_t tid = tids[i];
     const CapturedStack* stack = captured ? &(*captured)[i] : nullptr;
-    if (stack != nullptr && stack->missing == "thread exited") continue;
+    if (stack != nullptr && stack->missing.kind == NoStack::kExited) continue;
     bool has_stack = stack != nullptr && !stack->pcs.empty();
     ThreadInfo t;
     t.tid = tid;
@@ -132,7 +133,7 @@ std::string stack_reply() {
       continue;
     }
     if (!has_stack) {
-      std::string why = stack->missing;
+      std::string why = describe(stack->missing);
       if (why.empty() && is_agent_thread(t.tid)) why = "gops agent thread";
       if (why.empty()) why = t.state == 'Z' ? "zombie" : "not captured";
       out += "\t(no stack: " + why + ")\n\n";

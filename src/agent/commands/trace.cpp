@@ -11,7 +11,7 @@
 
 #include "agent/commands/commands.hpp"
 #include "agent/host/proc_self.hpp"
-#include "agent/server/server.hpp"
+#include "agent/commands/cancellation.hpp"
 #include "agent/commands/trace_json.hpp"
 #include "agent/capture/trace_sampler.hpp"
 #include "symbolize/in_process.hpp"
@@ -59,10 +59,10 @@ std::string process_name() {
 
 }  // namespace
 
-std::string trace_reply(std::chrono::milliseconds duration) {
+Result<std::string> trace_reply(std::chrono::milliseconds duration, std::stop_token stop) {
   if (duration.count() <= 0 || duration > kLongest)
-    return "gops agent (C++): trace refused: the duration must be more than 0 and at most 10 min, not " +
-           std::to_string(duration.count()) + " ms\n";
+    return Error{"trace refused: the duration must be more than 0 and at most 10 min, not " +
+                 std::to_string(duration.count()) + " ms"};
   TraceMeta meta;
   meta.pid = ::getpid();
   meta.agent_tid = static_cast<pid_t>(::syscall(SYS_gettid));
@@ -70,12 +70,12 @@ std::string trace_reply(std::chrono::milliseconds duration) {
   meta.start_ns = monotonic_ns();
   int threads_now = std::max(1, count_dir_entries("/proc/self/task"));
   auto sampler = TraceSampler::start(TraceSampler::rate_for(static_cast<std::size_t>(threads_now)), duration);
-  if (!sampler) return "gops agent (C++): trace refused: " + sampler.message() + "\n";
+  if (!sampler) return Error{"trace refused: " + sampler.message()};
   meta.hz = (*sampler)->hz();
 
-  if (!tick_until(std::chrono::steady_clock::now() + duration, kRescan, [&] { (*sampler)->watch_new_threads(); })) {
+  if (!tick_until(stop, std::chrono::steady_clock::now() + duration, kRescan, [&] { (*sampler)->watch_new_threads(); })) {
     sampler->reset();  // timers gone, the signal's disposition back
-    return "gops agent (C++): trace stopped: the agent is closing\n";
+    return Error{"trace stopped: the agent is closing"};
   }
   meta.untraced_threads = (*sampler)->untraced_threads();
   std::vector<TracedThread> threads = (*sampler)->stop();

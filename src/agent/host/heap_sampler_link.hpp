@@ -46,7 +46,7 @@ std::string heap_sampler_memstats();
 
 // What pprof-heap and memstats say when there is none.
 inline constexpr const char* kHeapSamplerMissing =
-    "gops agent (C++): pprof-heap needs the heap sampler: link gops::heap_sampler into the program, or start it "
-    "with LD_PRELOAD=/path/to/libgops_heap_sampler.so\n";
+    "pprof-heap needs the heap sampler: link gops::heap_sampler into the program, or start it "
+    "with LD_PRELOAD=/path/to/libgops_heap_sampler.so";
 
 }  // namespace gops::agent

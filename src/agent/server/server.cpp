@@ -22,9 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The server whose worker this thread is (nullptr elsewhere).
-thread_local Server* t_serving = nullptr;
-
 int millis_until(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   if (left <= 0) return 0;
@@ -120,7 +117,7 @@ Server::~Server() {
   }
   if (stop_fd_ >= 0) signal_fd(stop_fd_);
   work_ready_.notify_all();
-  closing_.notify_all();  // a CPU profile or trace under way ends now
+  closing_.request_stop();  // a CPU profile or trace under way ends now
   if (listener_.joinable()) listener_.join();
   for (auto& w : workers_)
     if (w.joinable()) w.join();
@@ -213,7 +210,6 @@ void Server::listen_loop() {
 
 void Server::work_loop() {
   pthread_setname_np(pthread_self(), "gops-worker");
-  t_serving = this;
   for (;;) {
     Job job;
     {
@@ -228,16 +224,6 @@ void Server::work_loop() {
   }
 }
 
-bool wait_unless_closing(Clock::duration how_long) {
-  Server* server = t_serving;
-  if (server == nullptr) {
-    std::this_thread::sleep_for(how_long);
-    return true;
-  }
-  std::unique_lock lock(server->mutex_);
-  return !server->closing_.wait_for(lock, how_long, [server] { return server->stopping_; });
-}
-
 void Server::finish(int fd) {
   drain(fd);
   fd_registry::close_fd(fd);
@@ -245,7 +231,7 @@ void Server::finish(int fd) {
 }
 
 void Server::serve(const Job& job) {
-  CommandContext context{&options_, &counters_};
+  CommandContext context{&options_, &counters_, closing_.get_token()};
   Reply reply = run_command(job.request, context);
   auto deadline = Clock::now() + options_.write_timeout;
   bool ok = write_all(job.fd, reply.text.data(), reply.text.size(), deadline);

@@ -5,13 +5,13 @@
 // in poll() or on a condition variable with no timeout: no wakeups.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -25,23 +25,6 @@
 #include "protocol/varint.hpp"
 
 namespace gops::agent {
-
-// For the long commands (a CPU profile, a trace): waits `how_long`, and
-// returns false as soon as the agent is closing (close() does not wait out
-// a 30 s profile); true when the time passed. Outside an agent worker
-// thread it only sleeps.
-bool wait_unless_closing(std::chrono::steady_clock::duration how_long);
-
-// Calls `tick` every `step` until `deadline`, as a CPU profile or a trace
-// runs; false as soon as the agent is closing (then `tick` is not called).
-template <class Tick>
-bool tick_until(std::chrono::steady_clock::time_point deadline, std::chrono::steady_clock::duration step, Tick tick) {
-  for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
-    if (!wait_unless_closing(std::min(step, deadline - now))) return false;
-    tick();
-  }
-  return true;
-}
 
 class Server {
  public:
@@ -76,18 +59,6 @@ class Server {
   void serve(const Job& job);
   bool write_all(int fd, const char* data, std::size_t size, std::chrono::steady_clock::time_point deadline);
   void finish(int fd);
-  friend bool wait_unless_closing(std::chrono::steady_clock::duration how_long);
-
-// Calls `tick` every `step` until `deadline`, as a CPU profile or a trace
-// runs; false as soon as the agent is closing (then `tick` is not called).
-template <class Tick>
-bool tick_until(std::chrono::steady_clock::time_point deadline, std::chrono::steady_clock::duration step, Tick tick) {
-  for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
-    if (!wait_unless_closing(std::min(step, deadline - now))) return false;
-    tick();
-  }
-  return true;
-}
 
   Options options_;
   Counters counters_;
@@ -98,9 +69,9 @@ bool tick_until(std::chrono::steady_clock::time_point deadline, std::chrono::ste
 
   std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::condition_variable closing_;  // wakes long commands in wait_unless_closing
   std::deque<Job> queue_;  // guarded by mutex_
   bool stopping_ = false;  // guarded by mutex_
+  std::stop_source closing_;  // requested on stop: long commands end early
 
   // The listener's working sets, members rather than locals so that they
   // stay reachable from the (deliberately kept) server in a fork() child.
