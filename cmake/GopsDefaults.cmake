@@ -1,8 +1,13 @@
 # Project-wide compile settings, applied per target so that nothing leaks
 # into consumers of the installed agent library.
 
-set(GOPS_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-    -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Werror)
+option(GOPS_WERROR "Treat warnings as errors (the presets and CI turn it on)" OFF)
+
+set(GOPS_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wmissing-declarations
+    -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference)
+if(GOPS_WERROR)
+  list(APPEND GOPS_WARNINGS -Werror)
+endif()
 
 if(GOPS_SANITIZE)
   add_compile_options(-fsanitize=${GOPS_SANITIZE} -fno-omit-frame-pointer
@@ -10,7 +15,7 @@ if(GOPS_SANITIZE)
   add_link_options(-fsanitize=${GOPS_SANITIZE})
 endif()
 
-# gops_defaults(TARGET): warnings as errors and the project's include root.
+# gops_defaults(TARGET): the project's warnings and include root.
 function(gops_defaults target)
   target_compile_options(${target} PRIVATE ${GOPS_WARNINGS})
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src)

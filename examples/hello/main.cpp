@@ -23,21 +23,21 @@ namespace hello {
 std::atomic<bool> g_running{true};
 
 // Counts primes, slowly: a thread that is always on the CPU.
-__attribute__((noinline)) bool is_prime(unsigned long n) {
+static __attribute__((noinline)) bool is_prime(unsigned long n) {
   if (n < 2) return false;
   for (unsigned long d = 2; d * d <= n; ++d)
     if (n % d == 0) return false;
   return true;
 }
 
-void count_primes() {
+static void count_primes() {
   unsigned long found = 0;
   for (unsigned long n = 2; g_running; ++n) found += is_prime(n % 5000000);
   std::printf("primes seen: %lu\n", found);
 }
 
 // Keeps a small cache of strings, touching the allocator.
-void churn_cache() {
+static void churn_cache() {
   std::map<int, std::string> cache;
   for (int i = 0; g_running; ++i) {
     cache[i % 1000] = std::string(static_cast<std::size_t>(100 + i % 900), 'x');
@@ -46,14 +46,14 @@ void churn_cache() {
 }
 
 // Waits for work that never comes: a thread asleep on a condition variable.
-void wait_for_jobs() {
+static void wait_for_jobs() {
   std::mutex m;
   std::condition_variable cv;
   std::unique_lock lock(m);
   cv.wait(lock, [] { return !g_running.load(); });
 }
 
-void start(const char* name, void (*fn)(), std::vector<std::thread>& threads) {
+static void start(const char* name, void (*fn)(), std::vector<std::thread>& threads) {
   threads.emplace_back(fn);
   pthread_setname_np(threads.back().native_handle(), name);
 }

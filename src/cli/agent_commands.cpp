@@ -21,10 +21,6 @@
 #include "protocol/agent_error.hpp"
 
 namespace gops::cli {
-
-// completion_command.cpp
-void add_completion_command(Cli& cli);
-
 namespace {
 
 using client::AgentClient;

@@ -44,6 +44,8 @@ void add_modules_command(Cli& cli);
 // pprof-cpu, pprof-heap, and completion.
 void add_agent_commands(Cli& cli);
 bool is_agent_command(std::string_view name);
+// completion_command.cpp: completion bash|zsh|fish.
+void add_completion_command(Cli& cli);
 
 // Prints "gops: MESSAGE" on stderr; returns the exit code to use (1).
 int fail(const std::string& message);

@@ -34,6 +34,11 @@ pid_t gettid_() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
 }  // namespace
 
+// The hot functions, by the names the tests look for in the profile.
+extern "C" void cpu_test_hot_a();
+extern "C" double cpu_test_hot_b(double x);
+extern "C" void cpu_test_hot_late();
+
 constexpr int kHotAFirst = __LINE__ + 1;
 extern "C" __attribute__((noinline)) void cpu_test_hot_a() {
   volatile double x = 1;

@@ -13,9 +13,9 @@
 #include <future>
 #include <thread>
 
+#include "in_process_agent.hpp"
 #include "pprof/gzip.hpp"
 #include "protocol/varint.hpp"
-#include "in_process_agent.hpp"
 #include "raw_client.hpp"
 #include "support/process.hpp"
 

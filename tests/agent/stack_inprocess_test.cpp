@@ -29,6 +29,10 @@ constexpr bool kThreadSanitizer = false;
 #endif
 
 extern "C" {
+void gops_stack_test_sleeper(int fd);
+void gops_stack_test_masked_sleeper(int fd);
+void gops_stack_test_spinner(const std::atomic<bool>* stop);
+
 // Out of line and distinct: the dump must show them by name.
 // Asleep in poll() until the pipe closes. Under ThreadSanitizer it wakes
 // now and then: TSan delivers a signal only when a blocking call returns

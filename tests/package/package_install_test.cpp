@@ -52,10 +52,8 @@ TEST_F(PackageInstall, PutsEveryPartUnderThePrefix) {
                           "share/zsh/vendor-completions/_gops", "share/fish/vendor_completions.d/gops.fish"}) {
     EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
   }
-  if (has_heap_sampler()) {
-    for (const char* rel : {"lib/libgops_heap_sampler.a", "lib/libgops_heap_sampler.so", "include/gops_heap_sampler.h"}) {
-      EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
-    }
+  for (const char* rel : {"lib/libgops_heap_sampler.a", "lib/libgops_heap_sampler.so", "include/gops_heap_sampler.h"}) {
+    EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
   }
   EXPECT_EQ(read_file(prefix() + "/include/gops/agent.hpp"), read_file(source_dir() + "/include/gops/agent.hpp"));
   // The completions are what the gops being installed prints.
@@ -120,7 +118,6 @@ TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
   ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
   expect_consumer_answers(build + "/consumer", "cmake-consumer");
 
-  if (!has_heap_sampler()) return;
   // gops::heap_sampler brings its link options: the sampler's C API is in
   // the program's dynamic symbol table, where the agent looks it up.
   RunResult symbols = run({nm(), "-D", "--defined-only", build + "/consumer_heap_sampler"});
@@ -136,10 +133,8 @@ TEST_F(PackageInstall, PkgConfigConsumerRunsTheAgent) {
   EXPECT_NE(compile.out.find("-I" + prefix() + "/"), std::string::npos) << compile.out;
   expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer");
   // The heap sampler's shared object, preloaded into the same program.
-  if (has_heap_sampler()) {
-    expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer-preloaded",
-                            {{"LD_PRELOAD", prefix() + "/lib/libgops_heap_sampler.so"}});
-  }
+  expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer-preloaded",
+                          {{"LD_PRELOAD", prefix() + "/lib/libgops_heap_sampler.so"}});
 }
 
 }  // namespace

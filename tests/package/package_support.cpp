@@ -12,7 +12,6 @@ std::string cxx() { return GOPS_PACKAGE_CXX; }
 std::string pkg_config() { return GOPS_PACKAGE_PKG_CONFIG; }
 std::string nm() { return GOPS_PACKAGE_NM; }
 std::string version() { return GOPS_PACKAGE_VERSION; }
-bool has_heap_sampler() { return GOPS_PACKAGE_HEAP_SAMPLER; }
 
 RunResult install_into(const std::string& prefix) {
   return run({cmake(), "--install", binary_dir(), "--prefix", prefix}, {}, std::chrono::seconds(60));

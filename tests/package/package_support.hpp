@@ -15,7 +15,6 @@ std::string cxx();
 std::string pkg_config();
 std::string nm();
 std::string version();  // PROJECT_VERSION
-bool has_heap_sampler();  // the build has the heap sampler, so the package too
 
 // `cmake --install <build tree> --prefix <prefix>`; the install's output on
 // failure.

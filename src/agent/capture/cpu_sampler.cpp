@@ -13,9 +13,9 @@
 #include <new>
 #include <thread>
 
-#include "agent/host/agent_threads.hpp"
 #include "agent/capture/cpu_sample_ring.hpp"
 #include "agent/capture/unwind.hpp"
+#include "agent/host/agent_threads.hpp"
 
 namespace gops::agent {
 namespace {

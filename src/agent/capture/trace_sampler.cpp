@@ -11,10 +11,10 @@
 #include <new>
 #include <thread>
 
-#include "agent/host/agent_threads.hpp"
 #include "agent/capture/realtime_signal.hpp"
-#include "agent/host/thread_list.hpp"
 #include "agent/capture/unwind.hpp"
+#include "agent/host/agent_threads.hpp"
+#include "agent/host/thread_list.hpp"
 
 namespace gops::agent {
 

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "agent/commands/commands.hpp"
 #include "agent/capture/cpu_sampler.hpp"
 #include "agent/commands/cancellation.hpp"
+#include "agent/commands/commands.hpp"
 #include "pprof/profile_builder.hpp"
 
 namespace gops::agent {

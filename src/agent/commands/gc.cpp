@@ -1,7 +1,7 @@
 // gc (0x02) and setgc (0x10): a C++ process has no collector; gc returns
 // free memory to the system through the allocator in use.
-#include "agent/host/allocator.hpp"
 #include "agent/commands/commands.hpp"
+#include "agent/host/allocator.hpp"
 
 namespace gops::agent {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "agent/commands/commands.hpp"
-#include "agent/host/heap_sampler_link.hpp"
 #include "agent/commands/heap_scale.hpp"
+#include "agent/host/heap_sampler_link.hpp"
 #include "pprof/profile_builder.hpp"
 
 namespace gops::agent {

@@ -1,8 +1,8 @@
 // memstats (0x03): the allocator's own numbers and the process's memory, as
 // `key: value` lines in the Go agent's byte format.
-#include "agent/host/allocator.hpp"
 #include "agent/commands/byte_size.hpp"
 #include "agent/commands/commands.hpp"
+#include "agent/host/allocator.hpp"
 #include "agent/host/heap_sampler_link.hpp"
 #include "agent/host/proc_self.hpp"
 

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "agent/host/agent_threads.hpp"
-#include "agent/commands/commands.hpp"
 #include "agent/capture/stack_capture.hpp"
+#include "agent/commands/commands.hpp"
+#include "agent/host/agent_threads.hpp"
 #include "agent/host/thread_list.hpp"
 #include "symbolize/in_process.hpp"
 

@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "agent/commands/commands.hpp"
-#include "agent/host/proc_self.hpp"
-#include "agent/commands/cancellation.hpp"
-#include "agent/commands/trace_json.hpp"
 #include "agent/capture/trace_sampler.hpp"
+#include "agent/commands/cancellation.hpp"
+#include "agent/commands/commands.hpp"
+#include "agent/commands/trace_json.hpp"
+#include "agent/host/proc_self.hpp"
 #include "symbolize/in_process.hpp"
 
 namespace gops::agent {
