@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The agent round-trip benchmark: `gops stats PID` and `gops version PID`
-# against the Go test agent (tests/go/agentpeer), next to the floor, a bare
+# against the Go test agent (tests/peers/go/agentpeer), next to the floor, a bare
 # client (bench/agent_roundtrip.cpp) that only connects, writes the command
 # byte and reads the reply, measured the same way in the same run.
 # hyperfine, no shell in between (-N); medians of RUNS runs each.

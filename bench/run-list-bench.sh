@@ -6,7 +6,7 @@
 #   bench/run-list-bench.sh [COUNT...]        (default: 65 1000 5000)
 #
 # COUNT is the number of processes the list sees (every /proc/PID), made
-# up of `sleep` processes, 20 Go processes (tests/go/listed) and the
+# up of `sleep` processes, 20 Go processes (tests/peers/go/listed) and the
 # harness itself. By default the script runs in a PID namespace of its own
 # (unshare, needs root): there the list sees exactly COUNT processes and
 # nothing else on the machine comes or goes, and when the script ends the

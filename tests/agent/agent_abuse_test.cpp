@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "protocol/commands.hpp"
-#include "raw_client.hpp"
+#include "support/raw_client.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {

@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "in_process_agent.hpp"
-#include "raw_client.hpp"
+#include "support/in_process_agent.hpp"
+#include "support/raw_client.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {

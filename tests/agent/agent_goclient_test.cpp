@@ -1,11 +1,11 @@
-// A Go client shaped exactly like the Go gops CLI's (tests/go/goclient)
+// A Go client shaped exactly like the Go gops CLI's (tests/peers/go/goclient)
 // against agent_host: every command byte the Go CLI sends gets a real answer.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "host_process.hpp"
-#include "raw_client.hpp"
+#include "support/host_process.hpp"
+#include "support/raw_client.hpp"
 
 namespace gops::test {
 namespace {

@@ -9,8 +9,8 @@
 #include <regex>
 #include <string>
 
-#include "host_process.hpp"
-#include "raw_client.hpp"
+#include "support/host_process.hpp"
+#include "support/raw_client.hpp"
 
 namespace gops::test {
 namespace {
@@ -96,7 +96,7 @@ std::string thread_block(const std::string& dump, const std::string& name) {
 TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
   HostProcess host({"--threads", "2"});
   std::string dump = ask(host, "\x01");
-  const std::string source = "tests/agent/agent_host.cpp:";
+  const std::string source = "tests/peers/cpp/agent_host.cpp:";
 
   std::string sleeper = thread_block(dump, "sleeper");
   EXPECT_NE(sleeper.find("gops_test_sleeper_loop\n\t"), std::string::npos) << dump;
@@ -104,8 +104,8 @@ TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
   EXPECT_NE(sleeper.find("usleep"), std::string::npos) << "libc frames too: " << sleeper;
   // A function inlined at the call site is its own frame, marked so.
   EXPECT_TRUE(std::regex_search(
-      sleeper, std::regex("gops_test_inlined_nap\n\t[^\n]*tests/agent/agent_host\\.cpp:[0-9]+ \\(inlined\\)\n"
-                          "gops_test_sleeper_loop\n\t[^\n]*tests/agent/agent_host\\.cpp:[0-9]+ \\+0x")))
+      sleeper, std::regex("gops_test_inlined_nap\n\t[^\n]*tests/peers/cpp/agent_host\\.cpp:[0-9]+ \\(inlined\\)\n"
+                          "gops_test_sleeper_loop\n\t[^\n]*tests/peers/cpp/agent_host\\.cpp:[0-9]+ \\+0x")))
       << sleeper;
 
   std::string spinner = thread_block(dump, "spinner");

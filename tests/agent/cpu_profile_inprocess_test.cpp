@@ -13,10 +13,10 @@
 #include <future>
 #include <thread>
 
-#include "in_process_agent.hpp"
+#include "support/in_process_agent.hpp"
 #include "pprof/gzip.hpp"
 #include "protocol/varint.hpp"
-#include "raw_client.hpp"
+#include "support/raw_client.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {

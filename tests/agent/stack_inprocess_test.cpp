@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "in_process_agent.hpp"
-#include "raw_client.hpp"
+#include "support/in_process_agent.hpp"
+#include "support/raw_client.hpp"
 #include "support/process.hpp"
 
 #if defined(__SANITIZE_THREAD__)

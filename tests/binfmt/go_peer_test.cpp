@@ -1,4 +1,4 @@
-// Differential tests against Go 1.19 itself (tests/go/buildinfo_strconv):
+// Differential tests against Go 1.19 itself (tests/peers/go/buildinfo_strconv):
 // strconv.Quote, and debug.ParseBuildInfo + BuildInfo.String on module texts
 // made from the shapes Go writes plus random edits.
 #include <gtest/gtest.h>

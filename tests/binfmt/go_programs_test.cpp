@@ -1,4 +1,4 @@
-// The Go test programs (tests/go/buildinfo_*, built with Debian's Go 1.19)
+// The Go test programs (tests/peers/go/buildinfo_*, built with Debian's Go 1.19)
 // read exactly as `go version -m` reads them, run now on the same file.
 #include <gtest/gtest.h>
 

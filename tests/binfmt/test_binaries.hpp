@@ -8,7 +8,7 @@
 
 namespace gops::binfmt::test {
 
-// The Go test programs built by tests/go/buildinfo_*.
+// The Go test programs built by tests/peers/go/buildinfo_*.
 const std::vector<std::string>& go_program_names();
 
 // `go version -m PATH` run now: its stdout (empty when Go rejects the file).

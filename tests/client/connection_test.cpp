@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "client/peer_sockets.hpp"
+#include "support/peer_sockets.hpp"
 
 namespace gops::client {
 namespace {

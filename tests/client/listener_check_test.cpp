@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "client/peer_sockets.hpp"
+#include "support/peer_sockets.hpp"
 #include "support/process.hpp"
 
 namespace gops::client {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "client/port_lookup.hpp"
-#include "client/peer_sockets.hpp"
+#include "support/peer_sockets.hpp"
 #include "support/process.hpp"
 
 namespace gops::client {

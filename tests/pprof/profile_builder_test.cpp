@@ -15,7 +15,7 @@
 #include <regex>
 
 #include "pprof/gzip.hpp"
-#include "pprof_tool.hpp"
+#include "support/pprof_tool.hpp"
 
 namespace gops::pprof {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <regex>
 
-#include "client/agent_peer.hpp"
+#include "e2e/agent_peer.hpp"
 
 namespace gops::test {
 namespace {

@@ -1,4 +1,4 @@
-#include "client/peer_sockets.hpp"
+#include "support/peer_sockets.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "pprof_tool.hpp"
+#include "support/pprof_tool.hpp"
 
 #include <fstream>
 #include <set>

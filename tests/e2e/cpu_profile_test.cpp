@@ -12,9 +12,9 @@
 
 #include <protozero/pbf_reader.hpp>
 
-#include "../pprof/pprof_tool.hpp"
+#include "support/pprof_tool.hpp"
 #include "pprof/gzip.hpp"
-#include "raw_client.hpp"
+#include "support/raw_client.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {
@@ -137,7 +137,7 @@ TEST(CpuProfile, HotFunctionsGetTheirShareOfCpuWithFileAndLine) {
   RunResult lines = go_pprof({"-top", "-lines", "-nodecount=200", file});
   ASSERT_EQ(lines.exit_code, 0) << lines.err;
   for (auto [name, range] : {std::pair{"cpu_test_hot_a", a}, std::pair{"cpu_test_hot_b", b}}) {
-    std::regex row(std::string(name) + " \\S*/tests/agent/cpu_profile_host\\.cpp:(\\d+)");
+    std::regex row(std::string(name) + " \\S*/tests/peers/cpp/cpu_profile_host\\.cpp:(\\d+)");
     int rows = 0;
     for (std::sregex_iterator it(lines.out.begin(), lines.out.end(), row), end; it != end; ++it) {
       int line = std::stoi((*it)[1]);

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "client/agent_peer.hpp"
-#include "client/peer_sockets.hpp"
+#include "e2e/agent_peer.hpp"
+#include "support/peer_sockets.hpp"
 
 namespace gops::test {
 namespace {

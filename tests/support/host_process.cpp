@@ -1,4 +1,4 @@
-#include "host_process.hpp"
+#include "support/host_process.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "raw_client.hpp"
+#include "support/raw_client.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {

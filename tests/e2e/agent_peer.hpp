@@ -1,4 +1,4 @@
-// The Go test agent (tests/go/agentpeer) as a running child process with
+// The Go test agent (tests/peers/go/agentpeer) as a running child process with
 // its own config dir, and the gops CLI run against it.
 #pragma once
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "../pprof/pprof_tool.hpp"
+#include "support/pprof_tool.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {

@@ -1,4 +1,4 @@
-#include "client/agent_peer.hpp"
+#include "e2e/agent_peer.hpp"
 
 #include <stdexcept>
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "host_process.hpp"
+#include "support/host_process.hpp"
 
 namespace gops::test {
 namespace {
@@ -33,7 +33,7 @@ TEST(AgentCli, StackShowsKnownFunctionsWithFileAndLine) {
   EXPECT_NE(r.out.find("\"sleeper\" ["), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("gops_test_sleeper_loop\n\t"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("gops_test_spinner_loop()\n\t"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("tests/agent/agent_host.cpp:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tests/peers/cpp/agent_host.cpp:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"masked\" ["), std::string::npos) << r.out;
 }
 

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "client/agent_peer.hpp"
+#include "e2e/agent_peer.hpp"
 
 namespace gops::test {
 namespace {
