@@ -6,10 +6,6 @@
 
 #include "cli/cli.hpp"
 
-#ifndef GOPS_VERSION
-#define GOPS_VERSION "0.0.0"
-#endif
-
 namespace gops::cli {
 
 int fail(const std::string& message) {

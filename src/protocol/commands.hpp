@@ -29,6 +29,14 @@ enum class Command : std::uint8_t {
   kTraceFor = 0x42,       // param: uvarint duration in milliseconds
 };
 
+// Every command, in byte order: what our agent answers.
+inline constexpr Command kAllCommands[] = {
+    Command::kStack,       Command::kGc,           Command::kMemStats, Command::kVersion,
+    Command::kHeapProfile, Command::kCpuProfile,   Command::kStats,    Command::kTrace,
+    Command::kBinaryDump,  Command::kSetGcPercent, Command::kDescribe, Command::kCpuProfileFor,
+    Command::kTraceFor,
+};
+
 constexpr std::uint8_t byte_of(Command c) { return static_cast<std::uint8_t>(c); }
 
 // The CLI verb for a command byte ("stack", "pprof-cpu", ...), or empty.

@@ -10,8 +10,6 @@
 namespace gops::agent {
 namespace {
 
-constexpr const char* kAgentVersion = "0.1.0";
-
 std::string standard_name(long cplusplus) {
   if (cplusplus > 202302L) return "C++26 (draft)";
   if (cplusplus > 202002L) return "C++23";
@@ -35,11 +33,15 @@ std::string version_reply(const Options& options) {
 }
 
 std::string describe_reply(const Options& options) {
-  std::string out = "{\"agent\":\"gops-cpp\",\"version\":" + json_string(kAgentVersion);
+  std::string out = "{\"agent\":\"gops-cpp\",\"version\":" + json_string(GOPS_VERSION);
   out += ",\"toolchain\":" + json_string(options.host_compiler);
   out += ",\"program_version\":" + json_string(options.program_version);
-  out += ",\"commands\":[\"stack\",\"gc\",\"memstats\",\"version\",\"pprof-heap\",\"pprof-cpu\",\"stats\",\"trace\","
-         "\"binary\",\"setgc\",\"describe\",\"pprof-cpu-for\",\"trace-for\"]}\n";
+  out += ",\"commands\":[";
+  for (protocol::Command c : protocol::kAllCommands) {
+    if (c != protocol::kAllCommands[0]) out += ',';
+    out += json_string(std::string(protocol::command_name(c)));
+  }
+  out += "]}\n";
   return out;
 }
 
