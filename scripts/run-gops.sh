@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian 12 machine, builds gops (release preset) and runs it
-# with the arguments given (none: list the Go processes).
+# Sets up a fresh Debian 12 machine with what building gops needs (not the
+# test toolchain), builds gops (preset `gops`: release, no tests or
+# benchmarks) and runs it with the arguments given (none: list the Go
+# processes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh >&2
-cmake --preset release >/dev/null
-cmake --build --preset release --target gops >&2
-exec build/release/gops "$@"
+scripts/setup.sh --build >&2
+cmake --preset gops >/dev/null
+cmake --build --preset gops --target gops >&2
+exec build/gops/gops "$@"

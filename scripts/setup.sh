@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Installs what gops needs to build and test on Debian 12. Idempotent: a
-# package that is already there is not fetched again.
+# Installs what gops needs on Debian 12. Idempotent: a package that is
+# already there is not fetched again.
+#
+#   scripts/setup.sh          # building gops and the agent, and the whole test suite
+#   scripts/setup.sh --build  # building gops and the agent only
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config clang git procps iproute2
-  libclang-rt-14-dev
+# Building gops, the agent library and its heap sampler.
+build_packages=(
+  build-essential cmake ninja-build pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
+)
+# The tests' compilers, sanitizer runtimes, real peers and reference tools.
+test_packages=(
+  clang libclang-rt-14-dev procps iproute2
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go elfutils hyperfine npm
   libjemalloc2 libtcmalloc-minimal4 time jq man-db groff-base
@@ -15,6 +22,13 @@ packages=(
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev
 )
+
+packages=("${build_packages[@]}")
+case "${1:-}" in
+  --build) ;;
+  "") packages+=("${test_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--build]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
