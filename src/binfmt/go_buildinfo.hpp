@@ -1,5 +1,5 @@
 // Finding a Go binary's version and module text in a parsed Image
-// (shared/DESIGN.md section 3). The blob search follows Go 1.19's
+// (docs/design.md §3). The blob search follows Go 1.19's
 // debug/buildinfo step by step so that what we find is what
 // `go version -m` finds; the fallbacks after it are for binaries older than
 // Go 1.13, which carry no blob.

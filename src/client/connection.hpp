@@ -1,4 +1,4 @@
-// One command round trip over TCP (DESIGN.md §2): connect, write the
+// One command round trip over TCP (docs/design.md §2): connect, write the
 // command byte and its parameters, read the reply to end of stream.
 #pragma once
 

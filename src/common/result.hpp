@@ -1,6 +1,6 @@
 // Result<T>: a value or an error message a user can act on.
 //
-// Errors cross module boundaries as values (shared/DESIGN.md, section 4);
+// Errors cross module boundaries as values (docs/design.md §5);
 // the CLI prints the message as one line and exits non-zero.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The gops wire protocol: one TCP connection per command, one command byte
-// (plus parameters), the whole reply, then the agent closes (DESIGN.md §2).
+// (plus parameters), the whole reply, then the agent closes (docs/design.md §2).
 // Shared by the CLI and the agent; standard library only, no allocation.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Where agents publish their port: a file named by the PID, holding the port
-// as decimal ASCII, in the gops config dir (DESIGN.md §2).
+// as decimal ASCII, in the gops config dir (docs/design.md §2).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The agent's port file (DESIGN.md §2), and its removal wherever the agent
+// The agent's port file (docs/design.md §2), and its removal wherever the agent
 // ends: close(), normal exit, the cleanup signals. Only the process that
 // wrote the file removes it: a fork() child never does.
 #pragma once

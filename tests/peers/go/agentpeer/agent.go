@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// The command bytes of the gops protocol (DESIGN.md §2).
+// The command bytes of the gops protocol (docs/design.md §2).
 const (
 	cmdStack        = 0x01
 	cmdGC           = 0x02
