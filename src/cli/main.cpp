@@ -1,21 +1,38 @@
 // gops: lists and diagnoses Go and C++ processes.
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "client/errno_text.hpp"
+#include "common/text.hpp"
 
 namespace gops::cli {
 
 int fail(const std::string& message) {
-  std::fprintf(stderr, "gops: %s\n", message.c_str());
+  // Messages carry names, paths and bytes from other users' files: one
+  // line, nothing a terminal would act on.
+  std::fprintf(stderr, "gops: %s\n", text::escape_for_terminal(message).c_str());
   return 1;
 }
 
 }  // namespace gops::cli
 
 namespace {
+
+// What was printed must have reached stdout: a full disk or a closed
+// descriptor is an error, not a silent exit 0.
+int finish_stdout(int code) {
+  errno = 0;
+  bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !std::ferror(stdout)) return code;
+  // A write that failed before (inside iostreams, say) leaves only the flag.
+  gops::cli::fail(!flushed && errno != 0 ? "write to stdout: " + gops::client::errno_text(errno)
+                                         : std::string("write to stdout failed"));
+  return code == 0 ? 1 : code;
+}
 
 bool all_digits(const char* s) {
   if (*s == '\0') return false;
@@ -59,20 +76,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     cli.app.parse(reversed);  // CLI11 takes the arguments in reverse order
   } catch (const CLI::CallForHelp& e) {
-    return cli.app.exit(e);
+    return finish_stdout(cli.app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return cli.app.exit(e);
+    return finish_stdout(cli.app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return cli.app.exit(e);
+    return finish_stdout(cli.app.exit(e));
   } catch (const CLI::ParseError& e) {
     // One line, as every other error: CLI11's own text adds a second.
     return gops::cli::fail(std::string(e.what()) + " (see gops --help)");
   }
   gops::cli::Action& action = cli.action ? cli.action : cli.default_action;
   if (!action) return gops::cli::fail("nothing to do");
+  int code = 1;
   try {
-    return action();
+    code = action();
   } catch (const std::exception& e) {
-    return gops::cli::fail(e.what());
+    code = gops::cli::fail(e.what());
   }
+  return finish_stdout(code);
 }

@@ -173,5 +173,12 @@ TEST(AgentCommandsWildcard, PidOfAnAgentListeningOnAllAddresses) {
   EXPECT_THAT(r.out, StartsWith("goroutines: "));
 }
 
+TEST_F(AgentCommands, AWriteErrorOnStdoutIsAnError) {
+  auto r = run({"sh", "-c", "exec \"$0\" \"$@\" >/dev/full", gops_cli(), "stats", peer_.pid_text()},
+               {{"GOPS_CONFIG_DIR", peer_.config_dir()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "gops: write to stdout: no space left on device\n");
+}
+
 }  // namespace
 }  // namespace gops::test
