@@ -23,7 +23,9 @@ thread_local ThreadBuffer t_buffer;
 }  // namespace
 
 Result<std::unique_ptr<FileImage>> FileImage::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO put where an executable was expected must not hang
+  // the open; fstat refuses it below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return Error{"open " + path + ": " + std::strerror(errno)};
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

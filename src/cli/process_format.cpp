@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "common/text.hpp"
+
 namespace gops::cli {
 namespace {
 
@@ -108,9 +110,26 @@ class TreePrinter {
   std::string out_;
 };
 
+// JSON strings are UTF-8; names, paths and command lines are whatever bytes
+// their owner chose. A value that is not UTF-8 is written with U+FFFD for
+// each bad byte, and its exact bytes go beside it as KEY_base64.
+void put_text(nlohmann::json& j, const char* key, const std::string& value) {
+  if (text::is_valid_utf8(value)) {
+    j[key] = value;
+    return;
+  }
+  j[key] = text::to_valid_utf8(value);
+  j[std::string(key) + "_base64"] = text::base64(value);
+}
+
 nlohmann::json process_json(const ListedProcess& p) {
-  return {{"pid", p.pid},       {"ppid", p.ppid}, {"name", p.name},   {"path", p.path},
-          {"version", p.version}, {"go", p.go},   {"agent", p.agent}};
+  nlohmann::json j = {{"pid", p.pid}, {"ppid", p.ppid}};
+  put_text(j, "name", p.name);
+  put_text(j, "path", p.path);
+  put_text(j, "version", p.version);
+  j["go"] = p.go;
+  j["agent"] = p.agent;
+  return j;
 }
 
 }  // namespace
@@ -221,13 +240,16 @@ nlohmann::json details_json(const proc::Details& d, std::int64_t now_ms, const s
                       {"ppid", d.ppid},
                       {"threads", d.threads},
                       {"memory_percent", d.memory_percent},
-                      {"cpu_percent", d.cpu_percent},
-                      {"username", d.username ? nlohmann::json(*d.username) : nlohmann::json(nullptr)},
-                      {"uid", d.uid},
-                      {"cmdline", d.cmdline},
-                      {"create_time_ms", d.create_time_ms},
-                      {"elapsed_seconds", now_ms / 1000 - d.create_time_ms / 1000},
-                      {"connections", conns}};
+                      {"cpu_percent", d.cpu_percent}};
+  if (d.username)
+    put_text(j, "username", *d.username);
+  else
+    j["username"] = nullptr;
+  j["uid"] = d.uid;
+  put_text(j, "cmdline", d.cmdline);
+  j["create_time_ms"] = d.create_time_ms;
+  j["elapsed_seconds"] = now_ms / 1000 - d.create_time_ms / 1000;
+  j["connections"] = conns;
   if (usage) {
     j["period_seconds"] = std::chrono::duration<double>(usage->period).count();
     j["period_cpu_percent"] = usage->cpu_percent;

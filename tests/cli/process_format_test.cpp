@@ -93,5 +93,32 @@ TEST(FormatDetails, PrintsTheGoGopsLines) {
   EXPECT_NE(no_parent.find("elapsed time:\t00:00\n"), std::string::npos);
 }
 
+TEST(Json, NamesThatAreNotUtf8StayValidJsonAndRecoverable) {
+  // Any user can name a program so; before, dump() threw and the list was
+  // lost for everyone.
+  ListedProcess p = go_process(7, 1, "x\xff", "go1.19\xc3");
+  p.path = "/tmp/x\xff";
+  std::string text;
+  ASSERT_NO_THROW(text = list_json({p, go_process(8, 1, "plain", "go1.19")}).dump());
+  auto list = nlohmann::json::parse(text);
+  EXPECT_EQ(list[0]["name"], "x\xEF\xBF\xBD");
+  EXPECT_EQ(list[0]["name_base64"], "eP8=");
+  EXPECT_EQ(list[0]["path_base64"], "L3RtcC94/w==");
+  EXPECT_EQ(list[0]["version"], "go1.19\xEF\xBF\xBD");
+  EXPECT_TRUE(list[0].contains("version_base64"));
+  // Valid names carry no second field.
+  EXPECT_FALSE(list[1].contains("name_base64"));
+  EXPECT_NO_THROW((void)tree_json({p}).dump());
+
+  proc::Details d;
+  d.pid = 7;
+  d.cmdline = "/tmp/x\xff -v";
+  d.username = "us\xe9r";
+  auto details = nlohmann::json::parse(details_json(d, 0, std::nullopt).dump());
+  EXPECT_EQ(details["cmdline_base64"], "L3RtcC94/yAtdg==");
+  EXPECT_EQ(details["username"], "us\xEF\xBF\xBDr");
+  EXPECT_TRUE(details.contains("username_base64"));
+}
+
 }  // namespace
 }  // namespace gops::cli

@@ -188,5 +188,65 @@ TEST_F(ListTest, ModulesOfANonGoFileIsAClearError) {
   EXPECT_NE(missing.err.find("/nonexistent/binary"), std::string::npos) << missing.err;
 }
 
+TEST_F(ListTest, JsonWithANameThatIsNotUtf8IsValidAndKeepsTheBytes) {
+  // `cp prog $'x\xff'; ./$'x\xff' &`: any user can do it; the JSON list must
+  // still come out, with the exact bytes recoverable.
+  TempDir dir;
+  const std::string name = "x\xff";
+  const std::string copy = dir.path() + "/" + name;
+  std::filesystem::copy_file(go_bin("listed"), copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+  Child c = start(copy);
+  auto r = gops({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto list = nlohmann::json::parse(r.out);
+  auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p["pid"] == c.pid(); });
+  ASSERT_NE(it, list.end()) << r.out;
+  EXPECT_EQ((*it)["name"], "x\xEF\xBF\xBD");
+  EXPECT_EQ((*it)["name_base64"], "eP8=");
+  EXPECT_TRUE((*it).contains("path_base64"));
+  EXPECT_FALSE((*it).contains("version_base64"));
+
+  auto t = gops({"tree", "--json"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("\"name_base64\": \"eP8=\""), std::string::npos) << t.out;
+
+  auto d = gops({"process", std::to_string(c.pid()), "--json"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  auto details = nlohmann::json::parse(d.out);
+  EXPECT_TRUE(details.contains("cmdline_base64")) << d.out;
+}
+
+TEST_F(ListTest, ModulesRefusesWhatIsNotARegularFileAtOnce) {
+  // `go version -m` refuses these; reading them would hang (a FIFO) or
+  // never end (/dev/zero).
+  TempDir dir;
+  const std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {fifo, "not a regular file (a named pipe)"},
+      {"/dev/zero", "not a regular file (a character device)"},
+      {"/proc/self/mem", "a file of a kernel file system (/proc, /sys), not an executable"},
+      {dir.path(), "not a regular file (a directory)"},
+  };
+  for (const auto& [path, why] : cases) {
+    auto r = run({gops_cli(), "modules", path}, env(), 10s);
+    EXPECT_EQ(r.exit_code, 1) << path;  // -1: killed after hanging
+    EXPECT_EQ(r.err, "gops: " + path + ": " + why + "\n");
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST_F(ListTest, AWriteErrorOnStdoutIsAnError) {
+  // A full disk must not pass for a listing.
+  auto r = run({"sh", "-c", "exec \"$0\" \"$@\" >/dev/full", gops_cli(), "--json"}, env());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("gops: write to stdout", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = run({"sh", "-c", "exec \"$0\" \"$@\" >/dev/full", gops_cli(), "--version"}, env());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("gops: write to stdout", 0), 0u) << r.err;
+}
+
 }  // namespace
 }  // namespace gops::test
