@@ -22,9 +22,34 @@ Result<std::string> read_link(const std::string& path) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
+// IPv4-mapped IPv6 (::ffff:a.b.c.d) as the IPv4 address it stands for:
+// the kernel hands a connection to 127.0.0.1 to either form alike.
+netsock::IpAddress normalized(const netsock::IpAddress& ip) {
+  static constexpr std::uint8_t kV4MappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (!ip.v6 || !std::equal(ip.bytes.begin(), ip.bytes.begin() + 12, kV4MappedPrefix)) return ip;
+  netsock::IpAddress v4;
+  std::copy(ip.bytes.begin() + 12, ip.bytes.end(), v4.bytes.begin());
+  return v4;
+}
+
 bool is_wildcard(const netsock::IpAddress& ip) {
   return std::all_of(ip.bytes.begin(), ip.bytes.begin() + (ip.v6 ? 16 : 4),
                      [](std::uint8_t b) { return b == 0; });
+}
+
+// Where a client reaches a listener bound to `bound`: the loopback address
+// of the listener's own family for a wildcard (an IPv6 [::] socket may be
+// IPv6-only, so 127.0.0.1 is not promised to reach it), else the address
+// itself.
+netsock::IpAddress dial_address(const netsock::IpAddress& bound) {
+  if (!is_wildcard(bound)) return bound;
+  netsock::IpAddress loopback;
+  loopback.v6 = bound.v6;
+  if (bound.v6)
+    loopback.bytes[15] = 1;
+  else
+    loopback.bytes = {127, 0, 0, 1};
+  return loopback;
 }
 
 }  // namespace
@@ -47,23 +72,32 @@ Result<Endpoint> check_listener(int pid, std::uint16_t port, const std::string& 
   if (ours && theirs && *ours != *theirs)
     return Error{"PID " + pid_text + " is in another network namespace: its agent is not reachable from here"};
 
-  bool held_by_other = false;
   auto listeners = tcp_listeners("/proc/" + pid_text);
   if (!listeners) return Error{"cannot check the agent's port: " + listeners.message()};
+  std::vector<netsock::IpAddress> targets, others;  // bound addresses on `port`
   for (const auto& row : *listeners) {
     if (row.state != netsock::kTcpListen || row.local_port != port) continue;
-    if (!std::binary_search(inodes->begin(), inodes->end(), row.inode)) {
-      held_by_other = true;
-      continue;
-    }
-    if (is_wildcard(row.local)) return loopback_endpoint(port);
-    return endpoint_for(row.local, port);
+    bool targets_own = std::binary_search(inodes->begin(), inodes->end(), row.inode);
+    (targets_own ? targets : others).push_back(normalized(row.local));
   }
-  if (held_by_other)
+  if (targets.empty() && !others.empty())
     return Error{"port " + port_text + " from " + port_file + " is held by another process, not PID " +
                  pid_text + " (stale port file or reused PID); nothing was sent"};
-  return Error{"PID " + pid_text + " does not listen on port " + port_text + " from " + port_file +
-               " (stale port file?); nothing was sent"};
+  if (targets.empty())
+    return Error{"PID " + pid_text + " does not listen on port " + port_text + " from " + port_file +
+                 " (stale port file?); nothing was sent"};
+  // The address must reach the target's socket and no other: a socket of
+  // another process bound to that very address wins over a wildcard (and
+  // shares the connections with an equal one).
+  for (const auto& bound : targets) {
+    netsock::IpAddress dial = dial_address(bound);
+    bool contested = std::any_of(others.begin(), others.end(), [&](const netsock::IpAddress& other) {
+      return other == dial || other == bound;
+    });
+    if (!contested) return endpoint_for(dial, port);
+  }
+  return Error{"port " + port_text + " from " + port_file + " is also held by another process at the address PID " +
+               pid_text + " listens on; nothing was sent"};
 }
 
 }  // namespace gops::client

@@ -12,9 +12,11 @@
 
 namespace gops::client {
 
-// Where to dial PID's agent listening on `port`: 127.0.0.1 for a wildcard
-// listener (as the Go gops dials), else the address it is bound to.
-// `port_file` is only used in messages.
+// Where to dial PID's agent listening on `port`: the loopback address of
+// the listener's family for a wildcard (127.0.0.1 for 0.0.0.0, as the Go
+// gops dials; [::1] for [::], which may be IPv6-only), else the address it
+// is bound to. An error, and nothing to dial, when that address would reach
+// another process's socket. `port_file` is only used in messages.
 Result<Endpoint> check_listener(int pid, std::uint16_t port, const std::string& port_file);
 
 }  // namespace gops::client

@@ -1,49 +1,13 @@
 #include "client/port_lookup.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <optional>
 
 #include "client/errno_text.hpp"
 #include "client/listener_check.hpp"
+#include "client/port_file_reader.hpp"
 #include "client/process_env.hpp"
 
 namespace gops::client {
-namespace {
-
-struct FileRead {
-  std::string contents;
-  int error = 0;  // errno of open/read
-};
-
-FileRead read_small_file(const std::string& path) {
-  FileRead r;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    r.error = errno;
-    return r;
-  }
-  // A port file holds a few digits; read a little more than that so
-  // parse_port can show what is there, and never more.
-  char buf[256];
-  std::size_t used = 0;
-  while (used < sizeof buf) {
-    ssize_t n = ::read(fd, buf + used, sizeof buf - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) r.error = errno;
-    if (n <= 0) break;
-    used += static_cast<std::size_t>(n);
-  }
-  r.contents.assign(buf, used);
-  ::close(fd);
-  return r;
-}
-
-}  // namespace
-
 namespace {
 
 // The dir the target's own agent would use, from its environment; nullopt
@@ -72,17 +36,19 @@ Result<LocalAgent> find_local_agent(int pid, const protocol::EnvLookup& own_env)
   std::optional<Error> missing;  // the first dir's "no such file", as Go reports it
   std::optional<Error> problem;  // the first port file that exists but fails
 
+  const PortFileOwners owners = owners_of_process(pid);
   auto try_dir = [&](const std::string& dir) -> std::optional<LocalAgent> {
     std::string path = protocol::port_file_path(dir, pid);
-    FileRead f = read_small_file(path);
-    if (f.error != 0) {
-      Error e{prefix + "open " + path + ": " + errno_text(f.error)};
-      bool absent = f.error == ENOENT || f.error == ENOTDIR;
-      if (absent && !missing) missing = e;
-      if (!absent && !problem) problem = e;
+    auto f = read_port_file(dir, std::to_string(pid), owners);
+    if (!f) {
+      if (!problem) problem = Error{prefix + f.message()};
       return std::nullopt;
     }
-    auto port = protocol::parse_port(f.contents);
+    if (f->missing != 0) {
+      if (!missing) missing = Error{prefix + "open " + path + ": " + errno_text(f->missing)};
+      return std::nullopt;
+    }
+    auto port = protocol::parse_port(f->contents);
     if (!port) {
       if (!problem) problem = Error{prefix + path + ": " + port.message()};
       return std::nullopt;

@@ -3,6 +3,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +28,40 @@ TEST(CheckListener, OwnLoopbackListenerIsDialedWhereItListens) {
   auto e6 = check_listener(getpid(), v6.port(), "pf");
   ASSERT_TRUE(e6) << e6.message();
   EXPECT_EQ(e6->display, "[::1]:" + std::to_string(v6.port()));
+}
+
+// A listener on the wildcard address of `family`, IPv6-only for AF_INET6.
+struct WildcardListener {
+  explicit WildcardListener(int family) {
+    fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_storage ss{};
+    socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    ss.ss_family = static_cast<sa_family_t>(family);
+    int on = 1;
+    if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 4) != 0) return;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    port = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                    : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  }
+  ~WildcardListener() { close(fd); }
+  int fd = -1;
+  std::uint16_t port = 0;
+};
+
+TEST(CheckListener, AWildcardListenerIsDialedOnTheLoopbackOfItsOwnFamily) {
+  WildcardListener v4(AF_INET);
+  ASSERT_NE(v4.port, 0);
+  auto e = check_listener(getpid(), v4.port, "pf");
+  ASSERT_TRUE(e) << e.message();
+  EXPECT_EQ(e->display, "127.0.0.1:" + std::to_string(v4.port));
+  if (!test::ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
+  // [::] may be IPv6-only (it is here): 127.0.0.1 would not reach it.
+  WildcardListener v6(AF_INET6);
+  ASSERT_NE(v6.port, 0);
+  auto e6 = check_listener(getpid(), v6.port, "pf");
+  ASSERT_TRUE(e6) << e6.message();
+  EXPECT_EQ(e6->display, "[::1]:" + std::to_string(v6.port));
 }
 
 TEST(CheckListener, PortOfAnotherProcess) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "e2e/agent_peer.hpp"
@@ -144,6 +145,20 @@ TEST(TargetResolution, PortFileWithSurroundingWhitespaceIsRead) {
   EXPECT_EQ(gops({"version", peer.pid_text()}, {{"GOPS_CONFIG_DIR", peer.config_dir()}}).exit_code, 0);
 }
 
+TEST(TargetResolution, IPv6OnlyWildcardListenerIsDialedOnIPv6NotWhereAnotherProcessListens) {
+  // The target listens on [::]:P, IPv6 only; this process holds
+  // 127.0.0.1:P. Dialing 127.0.0.1 (as for a 0.0.0.0 listener) would send
+  // the command to us, not to the target.
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
+  AgentPeer peer(Env{{"AGENTPEER_ADDR", "[::]:0"}, {"AGENTPEER_NETWORK", "tcp6"}});
+  TcpPeer squatter(TcpPeer::Mode::kRecord, {}, false, peer.port());
+  auto r = gops({"stats", peer.pid_text()}, {{"GOPS_CONFIG_DIR", peer.config_dir()}});
+  EXPECT_EQ(squatter.connections(), 0);
+  EXPECT_EQ(squatter.received(), "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("goroutines: "));
+}
+
 TEST(TargetResolution, BadTargets) {
   auto r = gops({"stats"});
   EXPECT_EQ(r.err, "gops: missing PID or address\n");
@@ -161,6 +176,78 @@ TEST(TargetResolution, BadTargets) {
 
 namespace gops::test {
 namespace {
+
+// Root asks about another user's process, whose port file lives in a dir
+// that user controls (found through the process's environment). What the
+// user plants there must not hang root's gops, leak root's files or reach
+// root's terminal.
+class PlantedPortFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to start a process as another user";
+    if (run({"sh", "-c", "command -v setpriv"}).exit_code != 0) GTEST_SKIP() << "setpriv missing";
+    chmod(user_dir_.path().c_str(), 0777);
+    target_.emplace(Child::spawn({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "120"},
+                                 {{"GOPS_CONFIG_DIR", user_dir_.path()}}));
+    ASSERT_TRUE(wait_until_exec(target_->pid(), "sleep"));
+    pid_ = std::to_string(target_->pid());
+    port_file_ = user_dir_.path() + "/" + pid_;
+  }
+  // gops as root, with a config dir of its own that has no port file.
+  RunResult stats() { return gops({"stats", pid_}, {{"GOPS_CONFIG_DIR", root_dir_.path()}}, 20s); }
+  void plant(const std::string& contents, uid_t owner = 65534) {
+    write_file(port_file_, contents);
+    ASSERT_EQ(chown(port_file_.c_str(), owner, owner), 0);
+  }
+
+  TempDir user_dir_, root_dir_;
+  std::optional<Child> target_;
+  std::string pid_, port_file_;
+};
+
+TEST_F(PlantedPortFile, AFifoIsRefusedAtOnce) {
+  ASSERT_EQ(mkfifo(port_file_.c_str(), 0666), 0);
+  auto start = std::chrono::steady_clock::now();
+  auto r = stats();
+  EXPECT_EQ(r.exit_code, 1);  // -1: it hung until killed
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_THAT(r.err, HasSubstr(port_file_ + " is a named pipe, not a port file; not read"));
+}
+
+TEST_F(PlantedPortFile, ASymlinkToARootOnlyFileIsNotFollowed) {
+  TempDir secret_dir;
+  std::string secret = secret_dir.path() + "/secret";
+  write_file(secret, "12 TOP-SECRET");
+  chmod(secret.c_str(), 0600);
+  ASSERT_EQ(symlink(secret.c_str(), port_file_.c_str()), 0);
+  auto r = stats();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(port_file_ + " is a symbolic link, not a port file; not read"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("TOP-SECRET")));
+}
+
+TEST_F(PlantedPortFile, EscapeBytesNeverReachTheTerminal) {
+  plant("\x1b]0;owned\x07\x1b[2J 12");
+  auto r = stats();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x07'), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("\\x1b]0;owned\\x07"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(PlantedPortFile, AFileOfAThirdUserOrALargeFileIsNotRead) {
+  TcpPeer recorder(TcpPeer::Mode::kRecord);
+  plant(std::to_string(recorder.port()), 1234);
+  auto r = stats();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(port_file_ + " belongs to uid 1234, neither the process's user nor root; not read"));
+  plant(std::string(100000, '1'));
+  r = stats();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(port_file_ + " holds 100000 bytes, too many for a port file; not read"));
+  EXPECT_EQ(recorder.connections(), 0);
+}
 
 TEST(TargetResolutionOtherUser, PortOfAProcessWeCannotInspectIsNotSentBlindly) {
   // As an unprivileged user, root's /proc/PID/fd is closed to us: the owner

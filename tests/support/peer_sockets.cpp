@@ -23,12 +23,14 @@ int listen_on_loopback(bool v6, std::uint16_t* port) {
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_addr = in6addr_loopback;
+    a.sin6_port = htons(*port);
     std::memcpy(&ss, &a, sizeof a);
     len = sizeof a;
   } else {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(*port);
     std::memcpy(&ss, &a, sizeof a);
     len = sizeof a;
   }
@@ -52,7 +54,8 @@ int listen_on_loopback(bool v6, std::uint16_t* port) {
 
 }  // namespace
 
-TcpPeer::TcpPeer(Mode mode, std::string reply, bool v6) : mode_(mode), reply_(std::move(reply)) {
+TcpPeer::TcpPeer(Mode mode, std::string reply, bool v6, std::uint16_t port)
+    : mode_(mode), reply_(std::move(reply)), port_(port) {
   listen_fd_ = listen_on_loopback(v6, &port_);
   thread_ = std::thread([this] { serve(); });
 }
@@ -87,8 +90,9 @@ void TcpPeer::serve() {
       char b;
       pollfd q{fd, POLLIN, 0};
       if (::poll(&q, 1, 1000) > 0) (void)::recv(fd, &b, 1, 0);
-    } else if (mode_ == Mode::kSilent) {
+    } else if (mode_ == Mode::kSilent || mode_ == Mode::kStall) {
       // Hold the connection open, unanswered, until the client gives up.
+      if (mode_ == Mode::kStall) (void)::send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL);
       for (;;) {
         pollfd q{fd, POLLIN, 0};
         if (stop_ || ::poll(&q, 1, 20) < 0) break;

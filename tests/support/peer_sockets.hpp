@@ -16,10 +16,11 @@ namespace gops::test {
 
 class TcpPeer {
  public:
-  enum class Mode { kRecord, kSilent, kCloseAtOnce, kReset, kReply };
+  // kStall: sends `reply`, then holds the connection open and silent.
+  enum class Mode { kRecord, kSilent, kCloseAtOnce, kReset, kReply, kStall };
 
-  // Listens on 127.0.0.1 (or ::1 with v6) on a kernel-chosen port.
-  explicit TcpPeer(Mode mode, std::string reply = {}, bool v6 = false);
+  // Listens on 127.0.0.1 (or ::1 with v6) on `port`, 0 for a kernel-chosen one.
+  explicit TcpPeer(Mode mode, std::string reply = {}, bool v6 = false, std::uint16_t port = 0);
   ~TcpPeer();
   TcpPeer(const TcpPeer&) = delete;
   TcpPeer& operator=(const TcpPeer&) = delete;

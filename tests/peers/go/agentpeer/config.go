@@ -8,6 +8,7 @@ import (
 
 type config struct {
 	addr        string
+	network     string
 	cpuLength   time.Duration
 	traceLength time.Duration
 	extensions  bool
@@ -17,6 +18,7 @@ type config struct {
 func configFromEnv() config {
 	c := config{
 		addr:        "127.0.0.1:0",
+		network:     "tcp",
 		cpuLength:   30 * time.Second,
 		traceLength: 5 * time.Second,
 		extensions:  os.Getenv("AGENTPEER_EXTENSIONS") == "1",
@@ -24,6 +26,9 @@ func configFromEnv() config {
 	}
 	if a := os.Getenv("AGENTPEER_ADDR"); a != "" {
 		c.addr = a
+	}
+	if n := os.Getenv("AGENTPEER_NETWORK"); n != "" {
+		c.network = n
 	}
 	if d, ok := secondsFromEnv("AGENTPEER_CPU_SECONDS"); ok {
 		c.cpuLength = d

@@ -7,6 +7,8 @@
 // Test-only switches (environment):
 //
 //	AGENTPEER_ADDR          listen address (default 127.0.0.1:0)
+//	AGENTPEER_NETWORK       net.Listen's network (default tcp; tcp6 makes
+//	                        a [::] listener IPv6-only)
 //	AGENTPEER_CPU_SECONDS   length of the 0x06 CPU profile (default 30)
 //	AGENTPEER_TRACE_SECONDS length of the 0x08 trace (default 5)
 //	AGENTPEER_NO_SPIN=1     no CPU-burning goroutine (for benchmarks)
@@ -28,7 +30,7 @@ func main() {
 	cfg := configFromEnv()
 	startWorkload(cfg.spin)
 
-	ln, portFile, err := listen(cfg.addr)
+	ln, portFile, err := listen(cfg.network, cfg.addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "agentpeer: %v\n", err)
 		os.Exit(1)

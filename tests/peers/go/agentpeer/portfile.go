@@ -24,7 +24,7 @@ func configDir() (string, error) {
 // listen opens the listener and writes the port file as agent.Listen does:
 // the directory and the file with mode 0777 (before umask), the port as
 // decimal ASCII with no newline.
-func listen(addr string) (net.Listener, string, error) {
+func listen(network, addr string) (net.Listener, string, error) {
 	dir, err := configDir()
 	if err != nil {
 		return nil, "", err
@@ -32,7 +32,7 @@ func listen(addr string) (net.Listener, string, error) {
 	if err := os.MkdirAll(dir, os.ModePerm); err != nil {
 		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return nil, "", err
 	}
