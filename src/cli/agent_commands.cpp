@@ -36,6 +36,7 @@ struct AgentArgs {
   double connect_timeout_s = 3;
   std::string output;
   double seconds = 0;  // 0: the Go agent's fixed length
+  std::uint64_t max_size = 4ull << 30;  // the largest reply saved
 };
 
 Millis to_millis(double seconds) { return Millis(static_cast<std::int64_t>(std::llround(seconds * 1000))); }
@@ -109,30 +110,62 @@ int setgc(const AgentArgs& a) {
 
 constexpr std::size_t kAgentMessageLimit = 4096;
 
-// Streams one binary reply into a new file: the -o path, else a temporary
-// file named like the Go gops' os.CreateTemp("", prefix).
+// "4 GiB", "512 MiB", else bytes.
+std::string size_text(std::uint64_t bytes) {
+  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// Where a binary reply goes: the -o path, else a temporary file named like
+// the Go gops' os.CreateTemp("", prefix).
+Result<DumpFile> open_output(const std::string& output, const char* prefix) {
+  return output.empty() ? DumpFile::temporary(prefix) : DumpFile::at(output);
+}
+
+// Status lines go where the data does not.
+std::FILE* info_stream(const DumpFile& file) { return file.is_stdout() ? stderr : stdout; }
+
+// Whether the reply so far may still be our C++ agent's one-line answer to
+// a request it cannot serve (no heap sampler, a profile already running).
+bool may_be_agent_message(std::string_view head) {
+  if (head.size() >= kAgentMessageLimit) return false;
+  using protocol::kAgentErrorPrefix;
+  return head.size() < kAgentErrorPrefix.size() ? kAgentErrorPrefix.starts_with(head)
+                                                : head.starts_with(kAgentErrorPrefix);
+}
+
+// Streams one binary reply into `file`. The first bytes are held back
+// while they may be the agent's message, so that a message is said (and
+// nothing kept) even when the output is a pipe or a device. `first_byte`
+// receives the reply's first byte.
 template <class Fetch>
-Result<DumpFile> fetch_to_file(const std::string& output, const char* prefix, const char* empty_error,
-                               Fetch fetch) {
-  auto file = output.empty() ? DumpFile::temporary(prefix) : DumpFile::at(output);
-  if (!file) return file.error();
-  std::string head;  // the reply's first bytes: our agent may say why there is no data
-  auto n = fetch([&](std::span<const char> chunk) {
-    if (head.size() < kAgentMessageLimit)
-      head.append(chunk.data(), std::min(chunk.size(), kAgentMessageLimit - head.size()));
-    return file->write(chunk);
+Status fetch_to_file(DumpFile& file, std::uint64_t max_size, const char* empty_error, Fetch fetch,
+                     char* first_byte = nullptr) {
+  std::string held;
+  bool passing = false;
+  std::uint64_t total = 0;
+  auto n = fetch([&](std::span<const char> chunk) -> Status {
+    total += chunk.size();
+    if (total > max_size)
+      return Error{"the reply is larger than " + size_text(max_size) + " (see --max-size); stopped"};
+    if (passing) return file.write(chunk);
+    held.append(chunk.data(), chunk.size());
+    if (may_be_agent_message(held)) return Ok{};
+    passing = true;
+    return file.write(std::span<const char>(held.data(), held.size()));
   });
   if (!n) return n.error();
   if (*n == 0) return Error{empty_error};
-  // Our C++ agent answers a request it cannot serve (no heap sampler, a
-  // profile already running) with one line instead of data: say it, keep
-  // no file.
-  if (protocol::is_agent_error(head) && *n < kAgentMessageLimit) {
-    file->remove();
-    return Error{std::string(protocol::agent_error_text(head))};
+  if (first_byte != nullptr) *first_byte = held.empty() ? '\0' : held.front();
+  if (!passing) {
+    // Our C++ agent answers a request it cannot serve (no heap sampler, a
+    // profile already running) with one line instead of data: say it; the
+    // file is dropped unwritten.
+    if (protocol::is_agent_error(held)) return Error{std::string(protocol::agent_error_text(held))};
+    if (auto s = file.write(std::span<const char>(held.data(), held.size())); !s) return s;
   }
-  if (auto s = file->commit(); !s) return s.error();
-  return std::move(*file);
+  return file.commit();
 }
 
 // Without -o and with `go` on PATH, the Go gops opens the data in the Go
@@ -148,54 +181,55 @@ int view(std::vector<std::string> argv, std::vector<DumpFile*> files) {
 int pprof(const AgentArgs& a, bool cpu) {
   auto c = connect_to(a);
   if (!c) return fail(c.message());
+  auto profile = open_output(a.output, cpu ? "cpu_profile" : "heap_profile");
+  if (!profile) return fail(profile.message());
+  std::FILE* info = info_stream(*profile);
   Millis length = a.seconds > 0 ? to_millis(a.seconds) : client::kGoCpuProfileLength;
   if (cpu) {
     if (auto s = c->check_length(protocol::Command::kCpuProfile, length); !s) return fail(s.message());
-    std::printf("Profiling CPU now, will take %s secs...\n",
-                a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "30");
-    std::fflush(stdout);
+    std::fprintf(info, "Profiling CPU now, will take %s secs...\n",
+                 a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "30");
+    std::fflush(info);
   }
-  auto profile = fetch_to_file(a.output, cpu ? "cpu_profile" : "heap_profile", "failed to read the profile",
-                               [&](const client::Sink& sink) {
-                                 return cpu ? c->cpu_profile(sink, length) : c->heap_profile(sink);
-                               });
-  if (!profile) return fail(profile.message());
-  std::printf("Profile dump saved to: %s\n", profile->path().c_str());
+  auto saved = fetch_to_file(*profile, a.max_size, "failed to read the profile", [&](const client::Sink& sink) {
+    return cpu ? c->cpu_profile(sink, length) : c->heap_profile(sink);
+  });
+  if (!saved) return fail(saved.message());
+  std::fprintf(info, "Profile dump saved to: %s\n", profile->path().c_str());
   auto go = a.output.empty() ? client::find_in_path("go") : std::nullopt;
   if (!go) return 0;
 
-  auto binary = fetch_to_file({}, "binary", "failed to read the binary",
-                              [&](const client::Sink& sink) { return c->binary(sink); });
-  if (!binary)
-    return fail("failed to read the binary: " + binary.message() + " (the profile stays in " +
+  auto binary = open_output({}, "binary");
+  Status fetched = binary ? fetch_to_file(*binary, a.max_size, "the agent sent nothing",
+                                          [&](const client::Sink& sink) { return c->binary(sink); })
+                          : Status(binary.error());
+  if (!fetched)
+    return fail("failed to read the binary: " + fetched.message() + " (the profile stays in " +
                 profile->path() + ")");
   std::printf("Binary file saved to: %s\n", binary->path().c_str());
   return view({*go, "tool", "pprof", binary->path(), profile->path()}, {&*profile, &*binary});
 }
 
-bool starts_with_brace(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  int c = std::fgetc(f);
-  std::fclose(f);
-  return c == '{';
-}
-
 int trace(const AgentArgs& a) {
   auto c = connect_to(a);
   if (!c) return fail(c.message());
+  auto file = open_output(a.output, "trace");
+  if (!file) return fail(file.message());
+  std::FILE* info = info_stream(*file);
   Millis length = a.seconds > 0 ? to_millis(a.seconds) : client::kGoTraceLength;
   if (auto s = c->check_length(protocol::Command::kTrace, length); !s) return fail(s.message());
-  std::printf("Tracing now, will take %s secs...\n", a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "5");
-  std::fflush(stdout);
-  auto file = fetch_to_file(a.output, "trace", "nothing has traced",
-                            [&](const client::Sink& sink) { return c->trace(sink, length); });
-  if (!file) return fail(file.message());
-  std::printf("Trace dump saved to: %s\n", file->path().c_str());
+  std::fprintf(info, "Tracing now, will take %s secs...\n", a.seconds > 0 ? fmt_seconds(a.seconds).c_str() : "5");
+  std::fflush(info);
+  char first = 0;
+  auto saved = fetch_to_file(
+      *file, a.max_size, "nothing has traced", [&](const client::Sink& sink) { return c->trace(sink, length); },
+      &first);
+  if (!saved) return fail(saved.message());
+  std::fprintf(info, "Trace dump saved to: %s\n", file->path().c_str());
   // Our C++ agent sends Trace Event JSON, not a Go runtime trace: no Go
   // viewer for it.
-  if (starts_with_brace(file->path())) {
-    std::printf("Open it in Perfetto (https://ui.perfetto.dev, \"Open trace file\") or chrome://tracing.\n");
+  if (first == '{') {
+    std::fprintf(info, "Open it in Perfetto (https://ui.perfetto.dev, \"Open trace file\") or chrome://tracing.\n");
     return 0;
   }
   auto go = a.output.empty() ? client::find_in_path("go") : std::nullopt;
@@ -282,10 +316,15 @@ void add_agent_commands(Cli& cli) {
         ->check(positive_duration())
         ->type_name("DURATION")
         ->default_str("3s");
-    if (spec.writes_file)
+    if (spec.writes_file) {
       sub->add_option("-o,--output", args->output,
-                      "Write the data to FILE instead of a temporary file, and launch no viewer")
+                      "Write the data to FILE (- for stdout) instead of a temporary file, and launch no viewer")
           ->type_name("FILE");
+      sub->add_option("--max-size", args->max_size, "Stop with an error if the reply grows beyond this (e.g. 512MiB)")
+          ->transform(CLI::AsSizeValue(false))
+          ->type_name("SIZE")
+          ->default_str("4GiB");
+    }
     if (spec.timed)
       sub->add_option("--seconds", args->seconds,
                       "Run this long instead of the Go agent's fixed length (needs an agent that offers it)")

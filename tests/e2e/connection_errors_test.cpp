@@ -44,7 +44,7 @@ TEST(ConnectionErrors, ClosedWithoutAReply) {
   TcpPeer peer(TcpPeer::Mode::kCloseAtOnce);
   expect_one_line_failure(gops({"version", addr(peer.port())}),
                           "the agent at " + addr(peer.port()) + " closed the connection without a reply to version");
-  expect_one_line_failure(gops({"pprof-heap", addr(peer.port()), "-o", "/dev/null/x"}), "create /dev/null/x.part");
+  expect_one_line_failure(gops({"pprof-heap", addr(peer.port()), "-o", "/dev/null/x"}), "open /dev/null/x: not a directory");
 }
 
 TEST(ConnectionErrors, EmptyProfileAndTraceUseTheGoWording) {

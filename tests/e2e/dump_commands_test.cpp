@@ -2,11 +2,14 @@
 // test agent; the files are checked with the Go toolchain itself.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <filesystem>
 
 #include "e2e/agent_peer.hpp"
+#include "support/peer_sockets.hpp"
 
 namespace gops::test {
 namespace {
@@ -150,6 +153,71 @@ TEST(DumpCommandsExtensions, SecondsUsesTheExtensionBytesWhenTheAgentOffersThem)
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(go({"tool", "trace", "-pprof=sched", out.path() + "/trace"}).exit_code, 0);
 }
+
+std::size_t entries(const std::string& dir) {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}));
+}
+
+TEST_F(DumpCommands, OutputOntoADeviceWritesIntoItAndLeavesItADevice) {
+  // Before, `-o /dev/null` as root renamed a regular file over /dev/null.
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for mknod";
+  auto null = out_path("null");
+  ASSERT_EQ(mknod(null.c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  auto r = gops({"pprof-heap", peer_.pid_text(), "-o", null}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(lstat(null.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(entries(out_.path()), 1u);
+}
+
+TEST_F(DumpCommands, DashWritesTheDataToStdoutAndTheMessagesToStderr) {
+  auto r = gops({"pprof-heap", peer_.pid_text(), "-o", "-"}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "Profile dump saved to: -\n");
+  ASSERT_GE(r.out.size(), 2u);
+  EXPECT_EQ(r.out.substr(0, 2), "\x1f\x8b");  // gzip
+  write_file(out_path("from-stdout.pb.gz"), r.out);
+  auto top = go({"tool", "pprof", "-top", out_path("from-stdout.pb.gz")});
+  EXPECT_THAT(top.out, HasSubstr("main.retainForHeapProfile"));
+}
+
+TEST_F(DumpCommands, AReplyLargerThanTheCapStopsAndKeepsNothing) {
+  auto file = out_path("capped");
+  auto r = gops({"pprof-heap", peer_.pid_text(), "--max-size", "100", "-o", file}, env());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "gops: the reply is larger than 100 bytes (see --max-size); stopped\n");
+  EXPECT_EQ(entries(out_.path()), 0u);
+}
+
+TEST(DumpCommandsStopped, APeerThatStopsSendingLeavesNoPartialFile) {
+  TcpPeer stalled(TcpPeer::Mode::kStall, std::string(1000, 'x'));
+  TempDir out;
+  auto r = gops({"pprof-heap", "127.0.0.1:" + std::to_string(stalled.port()), "--timeout", "300ms", "-o",
+                 out.path() + "/heap"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("sent nothing more within 300ms"));
+  EXPECT_EQ(entries(out.path()), 0u);
+}
+
+// SIGINT or SIGTERM while the reply is awaited: no partial file is left.
+class InterruptedDump : public ::testing::TestWithParam<int> {};
+
+TEST_P(InterruptedDump, LeavesNoPartialFile) {
+  AgentPeer peer(Env{{"AGENTPEER_CPU_SECONDS", "60"}});
+  TempDir out;
+  auto cli = Child::spawn({gops_cli(), "pprof-cpu", peer.pid_text(), "-o", out.path() + "/cpu.pb.gz"},
+                          {{"GOPS_CONFIG_DIR", peer.config_dir()}});
+  // The state under test: the partial file exists and the command waits.
+  ASSERT_TRUE(cli.wait_for_output("Profiling CPU now"));
+  ASSERT_EQ(entries(out.path()), 1u);
+  cli.kill(GetParam());
+  EXPECT_EQ(cli.wait(), -1);  // ended by the signal, as before
+  EXPECT_EQ(entries(out.path()), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedDump, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& p) { return std::string(p.param == SIGINT ? "SIGINT" : "SIGTERM"); });
 
 }  // namespace
 }  // namespace gops::test

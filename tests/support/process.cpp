@@ -36,6 +36,12 @@ pid_t start(const std::vector<std::string>& argv, const Env& env, int out_fd, in
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     setpgid(0, 0);
+    // As from an interactive shell, whatever the test runner inherited (a
+    // background job ignores SIGINT and SIGQUIT).
+    for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE}) signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     if (out_fd >= 0) dup2(out_fd, 1);
