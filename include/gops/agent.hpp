@@ -71,10 +71,14 @@ struct Options {
   // The program's own version, shown by `gops version`.
   std::string program_version;
   Access access = Access::kSameUserOrRoot;
-  // Connections served at the same time; more wait in the kernel's queue.
+  // Commands run at the same time (worker threads); more wait their turn.
+  // With 2 or more, one worker is kept for the quick commands (stats,
+  // version, memstats, setgc, the binary), so that stack dumps, heap
+  // profiles and gc cannot hold them all. Replies are written by the
+  // agent's own poll loop, so a client that does not read holds no worker.
   int max_concurrent = 4;
-  // A client must send its command within this time, and take the reply
-  // within write_timeout, or it is dropped.
+  // A client must send its command within read_timeout, and each write of
+  // its reply must make progress within write_timeout, or it is dropped.
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds write_timeout{30000};
 
@@ -83,6 +87,14 @@ struct Options {
   std::string host_stdlib = GOPS_AGENT_STDLIB_;
   long host_cplusplus = __cplusplus;
 };
+
+// The longest CPU profile and trace a client may ask for (our CLI's
+// --seconds; the Go client always asks for 30 s and 5 s); longer requests
+// are refused with one line. Either also ends at once when its client
+// hangs up (the agent watches the connection while it records) and on
+// close().
+inline constexpr std::chrono::hours kMaxCpuProfileDuration{1};
+inline constexpr std::chrono::minutes kMaxTraceDuration{10};
 
 struct ListenResult {
   bool ok = false;

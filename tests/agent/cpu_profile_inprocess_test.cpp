@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -112,6 +114,32 @@ TEST_F(CpuProfileInProcess, CloseDuringATraceEndsItPromptly) {
   expect_prompt_close(reply, "gops agent (C++): trace stopped: the agent is closing\n");
 }
 
+// A client asks for a long profile or trace and goes away: the agent sees
+// the hang-up and stops at once. Before, the sampling ran its whole length
+// (up to a day) and every other request was told "busy".
+void expect_stops_when_the_client_hangs_up(std::uint16_t port, const std::string& request) {
+  int fd = raw_connect(port);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+  // The state under test: the sampling runs.
+  ASSERT_TRUE(eventually([] { return posix_timer_count() > 0; }, std::chrono::seconds(10)));
+  ::close(fd);
+  EXPECT_TRUE(eventually([] { return posix_timer_count() == 0; }, std::chrono::seconds(5)))
+      << "still sampling for a client that has gone";
+}
+
+TEST_F(CpuProfileInProcess, AnAbandonedProfileStopsWhenItsClientHangsUp) {
+  ASSERT_EQ(cpu_request(40000), std::string("\x41\xc0\xb8\x02", 4));  // 40 s
+  expect_stops_when_the_client_hangs_up(port_, cpu_request(40000));
+  EXPECT_TRUE(eventually([] { return sigprof_is_default(); }, std::chrono::seconds(5)));
+  EXPECT_EQ(ask(cpu_request(100)).substr(0, 2), "\x1f\x8b") << "the profiler is free again";
+}
+
+TEST_F(CpuProfileInProcess, AnAbandonedTraceStopsWhenItsClientHangsUp) {
+  expect_stops_when_the_client_hangs_up(port_, trace_request(40000));
+  EXPECT_EQ(ask(trace_request(100)).rfind("{\"displayTimeUnit\"", 0), 0u) << "the tracer is free again";
+}
+
 TEST_F(CpuProfileInProcess, RepliesWithAGzippedProfileAndRestoresSigprof) {
   std::string reply = ask(cpu_request(300));
   ASSERT_GE(reply.size(), 2u) << reply;
@@ -139,7 +167,7 @@ TEST_F(CpuProfileInProcess, ASecondRequestMeanwhileIsBusy) {
 
 TEST_F(CpuProfileInProcess, ZeroDurationIsRefused) {
   EXPECT_EQ(ask(cpu_request(0)),
-            "gops agent (C++): pprof-cpu refused: the duration must be more than 0 and at most 24 h, not 0 ms\n");
+            "gops agent (C++): pprof-cpu refused: the duration must be more than 0 and at most 1 h, not 0 ms\n");
 }
 
 std::atomic<int> g_host_handler_calls{0};

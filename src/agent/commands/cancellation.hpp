@@ -1,13 +1,21 @@
 // How a long command (a CPU profile, a trace) learns that it should stop
 // early: its context carries a std::stop_token that the server requests
-// when the agent closes. Waiting on it never outlasts the request by more
-// than a scheduling delay, so close() does not wait out a 30 s profile.
+// when the client hangs up or the agent closes. Waiting on it never
+// outlasts the request by more than a scheduling delay, so close() does not
+// wait out a 30 s profile, and an abandoned profile does not run on.
 #pragma once
 
 #include <chrono>
 #include <stop_token>
 
 namespace gops::agent {
+
+struct Cancellation {
+  std::stop_token stop;     // requested when the client hangs up or the agent closes
+  std::stop_token closing;  // requested when the agent closes
+  // Why `stop` was requested, for the reply's "stopped" line.
+  const char* why() const { return closing.stop_requested() ? "the agent is closing" : "the client hung up"; }
+};
 
 // Waits `how_long`; false as soon as a stop is requested (at once if it
 // already was), true when the time passed.

@@ -35,11 +35,11 @@ Result<Reply> dispatch(const Request& request, const CommandContext& context) {
     case Command::kSetGcPercent: return Reply{set_gc_reply(request.parameter)};
     case Command::kDescribe: return Reply{describe_reply(*context.options)};
     case Command::kHeapProfile: return as_reply(heap_profile_reply());
-    case Command::kCpuProfile: return as_reply(cpu_profile_reply(kGoCpuProfileDuration, context.stop));
+    case Command::kCpuProfile: return as_reply(cpu_profile_reply(kGoCpuProfileDuration, context.cancel));
     case Command::kCpuProfileFor:
-      return as_reply(cpu_profile_reply(milliseconds(request.parameter), context.stop));
-    case Command::kTrace: return as_reply(trace_reply(kGoTraceDuration, context.stop));
-    case Command::kTraceFor: return as_reply(trace_reply(milliseconds(request.parameter), context.stop));
+      return as_reply(cpu_profile_reply(milliseconds(request.parameter), context.cancel));
+    case Command::kTrace: return as_reply(trace_reply(kGoTraceDuration, context.cancel));
+    case Command::kTraceFor: return as_reply(trace_reply(milliseconds(request.parameter), context.cancel));
   }
   return Error{"unknown command"};
 }

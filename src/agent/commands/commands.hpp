@@ -11,6 +11,7 @@
 
 #include <gops/agent.hpp>
 
+#include "agent/commands/cancellation.hpp"
 #include "agent/commands/counters.hpp"
 #include "common/result.hpp"
 #include "protocol/commands.hpp"
@@ -32,7 +33,7 @@ struct Reply {
 struct CommandContext {
   const Options* options = nullptr;
   const Counters* counters = nullptr;
-  std::stop_token stop;  // requested when the agent closes: long commands end early
+  Cancellation cancel;  // long commands end early when the client hangs up or the agent closes
 };
 
 // Whether `command` carries a varint parameter after its byte.
@@ -50,8 +51,8 @@ std::string stats_reply(const Counters& counters);
 std::string describe_reply(const Options& options);
 Result<Reply> binary_reply();
 // Each in its own file (cpu_profile.cpp, heap_profile.cpp, trace.cpp).
-Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, std::stop_token stop);
+Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, const Cancellation& cancel);
 Result<std::string> heap_profile_reply();
-Result<std::string> trace_reply(std::chrono::milliseconds duration, std::stop_token stop);
+Result<std::string> trace_reply(std::chrono::milliseconds duration, const Cancellation& cancel);
 
 }  // namespace gops::agent

@@ -1,8 +1,8 @@
 // pprof-cpu for a C++ process: samples every thread with SIGPROF for the
 // requested time (cpu_sampler.hpp), then builds a gzipped pprof profile
 // symbolized in this process (pprof/profile_builder.hpp). One at a time.
-// gops::agent::close() ends a profile under way at once: the client gets a
-// one-line "stopped" instead of the profile.
+// gops::agent::close(), or the client hanging up, ends a profile under way
+// at once: the client (if still there) gets a one-line "stopped" instead.
 #include <sys/time.h>
 
 #include <cstdlib>
@@ -18,7 +18,6 @@ namespace {
 
 constexpr std::chrono::nanoseconds kPeriod = std::chrono::milliseconds(10);  // 100 Hz, as Go
 constexpr std::chrono::milliseconds kRescan{100};  // how soon a new thread gets its timer
-constexpr std::chrono::hours kLongest{24};
 
 std::mutex g_profile_mutex;  // held for a whole profile
 
@@ -42,10 +41,10 @@ Error refusal(const std::string& why) { return Error{"pprof-cpu refused: " + why
 
 }  // namespace
 
-Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, std::stop_token stop) {
+Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, const Cancellation& cancel) {
   duration = test_override(duration);
-  if (duration.count() <= 0 || duration > kLongest)
-    return refusal("the duration must be more than 0 and at most 24 h, not " + std::to_string(duration.count()) +
+  if (duration.count() <= 0 || duration > kMaxCpuProfileDuration)
+    return refusal("the duration must be more than 0 and at most 1 h, not " + std::to_string(duration.count()) +
                    " ms");
   std::unique_lock lock(g_profile_mutex, std::try_to_lock);
   if (!lock.owns_lock()) return Error{"pprof-cpu busy: a CPU profile is already being taken; try later"};
@@ -66,13 +65,13 @@ Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, std::s
     std::int64_t values[] = {weight, weight * kPeriod.count()};
     builder.add_sample(pcs, values);
   };
-  bool ran = tick_until(stop, started + duration, kRescan, [&] {
+  bool ran = tick_until(cancel.stop, started + duration, kRescan, [&] {
     (*sampler)->watch_new_threads();
     (*sampler)->drain(sink);
   });
   if (!ran) {
     sampler->reset();  // timers gone, the host's SIGPROF disposition back
-    return Error{"pprof-cpu stopped: the agent is closing"};
+    return Error{std::string("pprof-cpu stopped: ") + cancel.why()};
   }
   (*sampler)->stop();
   (*sampler)->drain(sink);

@@ -1,7 +1,8 @@
 // trace for a C++ process: every thread sampled on a wall-clock timer for
 // the requested time (trace_sampler.hpp), written as Trace Event JSON for
 // Perfetto or chrome://tracing (trace_json.hpp). One trace at a time.
-// gops::agent::close() ends a trace under way at once (a one-line "stopped").
+// gops::agent::close(), or the client hanging up, ends a trace under way at
+// once (a one-line "stopped").
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +21,6 @@ namespace gops::agent {
 namespace {
 
 constexpr std::chrono::milliseconds kRescan{100};  // how soon a new thread gets its timer
-constexpr std::chrono::minutes kLongest{10};
 
 std::int64_t monotonic_ns() {
   timespec ts{};
@@ -59,8 +59,8 @@ std::string process_name() {
 
 }  // namespace
 
-Result<std::string> trace_reply(std::chrono::milliseconds duration, std::stop_token stop) {
-  if (duration.count() <= 0 || duration > kLongest)
+Result<std::string> trace_reply(std::chrono::milliseconds duration, const Cancellation& cancel) {
+  if (duration.count() <= 0 || duration > kMaxTraceDuration)
     return Error{"trace refused: the duration must be more than 0 and at most 10 min, not " +
                  std::to_string(duration.count()) + " ms"};
   TraceMeta meta;
@@ -73,9 +73,9 @@ Result<std::string> trace_reply(std::chrono::milliseconds duration, std::stop_to
   if (!sampler) return Error{"trace refused: " + sampler.message()};
   meta.hz = (*sampler)->hz();
 
-  if (!tick_until(stop, std::chrono::steady_clock::now() + duration, kRescan, [&] { (*sampler)->watch_new_threads(); })) {
+  if (!tick_until(cancel.stop, std::chrono::steady_clock::now() + duration, kRescan, [&] { (*sampler)->watch_new_threads(); })) {
     sampler->reset();  // timers gone, the signal's disposition back
-    return Error{"trace stopped: the agent is closing"};
+    return Error{std::string("trace stopped: ") + cancel.why()};
   }
   meta.untraced_threads = (*sampler)->untraced_threads();
   std::vector<TracedThread> threads = (*sampler)->stop();

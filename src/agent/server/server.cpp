@@ -14,7 +14,6 @@
 #include "agent/host/agent_threads.hpp"
 #include "agent/server/fd_registry.hpp"
 #include "agent/server/peer_access.hpp"
-#include "protocol/varint.hpp"
 
 namespace gops::agent {
 
@@ -22,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int millis_until(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+int millis_until(Clock::time_point deadline, Clock::time_point now) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
   if (left <= 0) return 0;
   return static_cast<int>(std::min<long long>(left + 1, 1 << 30));
 }
@@ -39,6 +38,25 @@ void drain(int fd) {
   char buf[4096];
   for (int i = 0; i < 16; ++i) {
     if (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) break;
+  }
+}
+
+// The commands that can take a while (a stack dump of many threads, the
+// profiles, a trace, gc on a large heap). The others answer at once, and a
+// worker is kept for them.
+bool is_costly(protocol::Command c) {
+  using protocol::Command;
+  switch (c) {
+    case Command::kStack:
+    case Command::kGc:
+    case Command::kHeapProfile:
+    case Command::kCpuProfile:
+    case Command::kCpuProfileFor:
+    case Command::kTrace:
+    case Command::kTraceFor:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -64,31 +82,6 @@ std::thread start_thread_without_signals(Fn fn) {
   return t;
 }
 
-enum class Feed { kNeedMore, kComplete, kBad };
-
-// Parses what a client sent so far: the command byte, then its varint.
-Feed feed_bytes(Server::Pending& p, const std::uint8_t* bytes, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!p.have_command) {
-      auto command = protocol::command_from_byte(bytes[i]);
-      if (!command) return Feed::kBad;  // as the Go agent: closed, no reply
-      p.request.command = *command;
-      p.have_command = true;
-      if (!takes_varint(*command)) return Feed::kComplete;
-      continue;
-    }
-    switch (p.parameter.feed(bytes[i])) {
-      case protocol::VarintState::kNeedMore: continue;
-      case protocol::VarintState::kOverflow: return Feed::kBad;
-      case protocol::VarintState::kDone:
-        p.request.parameter = p.request.command == protocol::Command::kSetGcPercent
-                                  ? p.parameter.svalue()
-                                  : static_cast<std::int64_t>(std::min<std::uint64_t>(p.parameter.uvalue(), INT64_MAX));
-        return Feed::kComplete;
-    }
-  }
-  return Feed::kNeedMore;
-}
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::start(const Options& options, int listen_fd) {
@@ -100,6 +93,7 @@ Result<std::unique_ptr<Server>> Server::start(const Options& options, int listen
   fd_registry::add(server->wake_fd_);
   fd_registry::add(server->stop_fd_);
   int workers = std::clamp(options.max_concurrent, 1, 64);
+  server->costly_limit_ = workers > 1 ? static_cast<std::size_t>(workers - 1) : 1;
   try {
     server->listener_ = start_thread_without_signals([s = server.get()] { s->listen_loop(); });
     for (int i = 0; i < workers; ++i)
@@ -121,150 +115,200 @@ Server::~Server() {
   if (listener_.joinable()) listener_.join();
   for (auto& w : workers_)
     if (w.joinable()) w.join();
-  for (const Job& job : queue_) fd_registry::close_fd(job.fd);
+  for (const auto& c : connections_) fd_registry::close_fd(c->fd);
   for (int fd : {listen_fd_, wake_fd_, stop_fd_})
     if (fd >= 0) fd_registry::close_fd(fd);
 }
 
 void Server::listen_loop() {
   pthread_setname_np(pthread_self(), "gops-agent");
-  std::vector<Pending>& pending = pending_;
-  std::vector<pollfd>& polled = polled_;
-  bool backing_off = false;  // accept failed for lack of descriptors
   for (;;) {
-    polled.clear();
-    bool accepting = open_.load() < kMaxOpen;
-    polled.push_back({stop_fd_, POLLIN, 0});
-    polled.push_back({wake_fd_, POLLIN, 0});
-    polled.push_back({accepting ? listen_fd_ : -1, POLLIN, 0});
+    polled_.clear();
+    polled_.push_back({stop_fd_, POLLIN, 0});
+    polled_.push_back({wake_fd_, POLLIN, 0});
+    polled_.push_back({connections_.size() < kMaxOpen ? listen_fd_ : -1, POLLIN, 0});
+    auto now = Clock::now();
     int timeout = -1;  // idle: sleep until something happens
-    for (const Pending& p : pending) {
-      polled.push_back({p.fd, POLLIN, 0});
-      int left = millis_until(p.deadline);
+    auto until = [&](Clock::time_point deadline) {
+      int left = millis_until(deadline, now);
       timeout = timeout < 0 ? left : std::min(timeout, left);
+    };
+    for (const auto& c : connections_) {
+      switch (c->phase) {
+        case Connection::Phase::kReading:
+          polled_.push_back({c->fd, POLLIN, 0});
+          until(c->deadline);
+          break;
+        case Connection::Phase::kAwaitingReply:
+          // POLLRDHUP: the client shut down its side; POLLHUP/POLLERR come
+          // unasked. Once seen, the socket stays out of the set (the
+          // condition would hold on every poll) until the reply is there.
+          polled_.push_back({c->hung_up ? -1 : c->fd, POLLRDHUP, 0});
+          break;
+        case Connection::Phase::kWriting:
+          polled_.push_back({c->fd, POLLOUT, 0});
+          until(c->deadline);
+          break;
+      }
     }
-    if (backing_off) timeout = timeout < 0 ? 100 : std::min(timeout, 100);
-    int n = ::poll(polled.data(), polled.size(), timeout);
+    if (backing_off_) timeout = timeout < 0 ? 100 : std::min(timeout, 100);
+    int n = ::poll(polled_.data(), polled_.size(), timeout);
     if (n < 0 && errno != EINTR) break;  // cannot happen with valid fds; never spin
     if (n < 0) continue;
-    if (polled[0].revents) break;
-    if (polled[1].revents) {
+    if (polled_[0].revents) break;
+    if (polled_[1].revents) {
       std::uint64_t count;
       [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
     }
 
-    // Read commands from connections that have sent something.
-    std::vector<Pending>& still = still_;
-    still.clear();
-    auto now = Clock::now();
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      Pending& p = pending[i];
-      short events = polled[3 + i].revents;
-      Feed state = Feed::kNeedMore;
-      if (events & (POLLIN | POLLHUP | POLLERR)) {
-        std::uint8_t buf[16];
-        ssize_t got = ::recv(p.fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (got > 0)
-          state = feed_bytes(p, buf, static_cast<std::size_t>(got));
-        else if (got == 0 || (errno != EAGAIN && errno != EINTR))
-          state = Feed::kBad;
-      }
-      if (state == Feed::kNeedMore && now >= p.deadline) state = Feed::kBad;  // too slow
-      if (state == Feed::kNeedMore) {
-        still.push_back(p);
-      } else if (state == Feed::kBad) {
-        counters_.dropped.fetch_add(1);
-        fd_registry::close_fd(p.fd);
-        open_.fetch_sub(1);
-      } else {
-        std::lock_guard guard(mutex_);
-        queue_.push_back({p.fd, p.request});
-        work_ready_.notify_one();
+    now = Clock::now();
+    // polled_[3 + i] belongs to connections_[i]: the vector does not change
+    // until the pass is over.
+    for (std::size_t i = 0; i < connections_.size(); ++i) {
+      Connection& c = *connections_[i];
+      short revents = polled_[3 + i].revents;
+      switch (c.phase) {
+        case Connection::Phase::kReading:
+          read_command(c, revents, now);
+          break;
+        case Connection::Phase::kAwaitingReply:
+          if (revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+            c.hung_up = true;
+            c.stop.request_stop();
+          }
+          break;
+        case Connection::Phase::kWriting:
+          if (revents & (POLLOUT | POLLHUP | POLLERR))
+            write_reply(c, now);
+          else if (now >= c.deadline)
+            finish(c, false);  // no progress within write_timeout
+          break;
       }
     }
-    pending.swap(still);
-
-    // Accept what is waiting, up to the bound.
-    backing_off = false;
-    while (accepting && open_.load() < kMaxOpen) {
-      int fd = fd_registry::accept_registered(listen_fd_);
-      if (fd < 0) {
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) backing_off = true;
-        break;  // EAGAIN: queue empty; ECONNABORTED etc.: next round
-      }
-      PeerVerdict verdict = check_peer(fd, options_.access, options_.allow_non_loopback);
-      if (!verdict.allowed) {
-        counters_.refused.fetch_add(1);
-        fd_registry::close_fd(fd);
-        continue;
-      }
-      open_.fetch_add(1);
-      Pending p;
-      p.fd = fd;
-      p.deadline = Clock::now() + options_.read_timeout;
-      pending.push_back(p);
-    }
+    take_replies(now);
+    // Finished connections were closed and marked with fd -1.
+    std::erase_if(connections_, [](const auto& c) { return c->fd < 0; });
+    accept_clients();
   }
-  for (const Pending& p : pending) fd_registry::close_fd(p.fd);
+}
+
+void Server::read_command(Connection& c, short revents, Clock::time_point now) {
+  auto state = RequestParser::State::kNeedMore;
+  if (revents & (POLLIN | POLLHUP | POLLERR)) {
+    std::uint8_t buf[32];
+    ssize_t got = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (got > 0)
+      state = c.parser.feed({buf, static_cast<std::size_t>(got)});
+    else if (got == 0 || (errno != EAGAIN && errno != EINTR))
+      state = RequestParser::State::kBad;
+  }
+  if (state == RequestParser::State::kNeedMore && now >= c.deadline) state = RequestParser::State::kBad;  // too slow
+  if (state == RequestParser::State::kNeedMore) return;
+  if (state == RequestParser::State::kBad) {
+    finish(c, false);  // as the Go agent: closed, no reply
+    return;
+  }
+  c.phase = Connection::Phase::kAwaitingReply;
+  std::lock_guard guard(mutex_);
+  (is_costly(c.parser.request().command) ? costly_ : quick_).push_back(&c);
+  work_ready_.notify_one();
+}
+
+void Server::write_reply(Connection& c, Clock::time_point now) {
+  bool progressed = false;
+  switch (c.write_some(&progressed)) {
+    case Connection::Progress::kDone:
+      finish(c, true);
+      return;
+    case Connection::Progress::kFailed:
+      finish(c, false);
+      return;
+    case Connection::Progress::kMore:
+      if (progressed)
+        c.deadline = now + options_.write_timeout;
+      else if (now >= c.deadline)
+        finish(c, false);
+      return;
+  }
+}
+
+void Server::take_replies(Clock::time_point now) {
+  handed_back_.clear();
+  {
+    std::lock_guard guard(mutex_);
+    handed_back_.swap(done_);
+  }
+  for (Connection* c : handed_back_) {
+    c->phase = Connection::Phase::kWriting;
+    c->deadline = now + options_.write_timeout;
+    write_reply(*c, now);  // most replies go out in one send, without another poll round
+  }
+}
+
+void Server::accept_clients() {
+  backing_off_ = false;
+  while (connections_.size() < kMaxOpen) {
+    int fd = fd_registry::accept_registered(listen_fd_);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) backing_off_ = true;
+      return;  // EAGAIN: queue empty; ECONNABORTED etc.: next round
+    }
+    PeerVerdict verdict = check_peer(fd, options_.access, options_.allow_non_loopback);
+    if (!verdict.allowed) {
+      counters_.refused.fetch_add(1);
+      fd_registry::close_fd(fd);
+      continue;
+    }
+    connections_.push_back(std::make_unique<Connection>(fd, Clock::now() + options_.read_timeout));
+  }
+}
+
+void Server::finish(Connection& c, bool served) {
+  (served ? counters_.served : counters_.dropped).fetch_add(1);
+  drain(c.fd);
+  fd_registry::close_fd(c.fd);
+  c.fd = -1;
+}
+
+bool Server::job_ready() const {
+  return !quick_.empty() || (!costly_.empty() && costly_running_ < costly_limit_);
 }
 
 void Server::work_loop() {
   pthread_setname_np(pthread_self(), "gops-worker");
   for (;;) {
-    Job job;
+    Connection* c = nullptr;
+    bool costly = false;
     {
       std::unique_lock lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      work_ready_.wait(lock, [&] { return stopping_ || job_ready(); });
       if (stopping_) return;
-      job = queue_.front();
-      queue_.pop_front();
+      costly = quick_.empty();
+      auto& queue = costly ? costly_ : quick_;
+      c = queue.front();
+      queue.pop_front();
+      if (costly) ++costly_running_;
     }
-    serve(job);
-    finish(job.fd);
-  }
-}
-
-void Server::finish(int fd) {
-  drain(fd);
-  fd_registry::close_fd(fd);
-  if (open_.fetch_sub(1) == kMaxOpen) signal_fd(wake_fd_);  // the listener may accept again
-}
-
-void Server::serve(const Job& job) {
-  CommandContext context{&options_, &counters_, closing_.get_token()};
-  Reply reply = run_command(job.request, context);
-  auto deadline = Clock::now() + options_.write_timeout;
-  bool ok = write_all(job.fd, reply.text.data(), reply.text.size(), deadline);
-  if (reply.stream_fd >= 0) {
-    char buf[64 * 1024];
-    while (ok) {
-      ssize_t n = ::read(reply.stream_fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      ok = write_all(job.fd, buf, static_cast<std::size_t>(n), deadline);
+    {
+      // The command stops early when its client hangs up or the agent closes.
+      std::stop_callback on_close(closing_.get_token(), [c] { c->stop.request_stop(); });
+      CommandContext context{&options_, &counters_, {c->stop.get_token(), closing_.get_token()}};
+      c->reply = run_command(c->parser.request(), context);
     }
-    ::close(reply.stream_fd);
-  }
-  (ok ? counters_.served : counters_.dropped).fetch_add(1);
-}
-
-bool Server::write_all(int fd, const char* data, std::size_t size, Clock::time_point deadline) {
-  while (size > 0) {
-    ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      data += n;
-      size -= static_cast<std::size_t>(n);
-      continue;
+    if (closing_.stop_requested()) {
+      // The poll loop is going: say why the command stopped while we can
+      // (one short line fits in the socket's buffer).
+      [[maybe_unused]] ssize_t n =
+          ::send(c->fd, c->reply.text.data(), c->reply.text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;  // peer gone
-    int left = millis_until(deadline);
-    if (left == 0) return false;
-    pollfd fds[2] = {{fd, POLLOUT, 0}, {stop_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, left) < 0 && errno != EINTR) return false;
-    if (fds[1].revents) return false;  // closing
+    {
+      std::lock_guard guard(mutex_);
+      done_.push_back(c);
+      if (costly) --costly_running_;
+    }
+    if (costly) work_ready_.notify_one();  // a costly job may wait for that slot
+    signal_fd(wake_fd_);
   }
-  return true;
 }
 
 }  // namespace gops::agent

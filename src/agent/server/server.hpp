@@ -1,11 +1,12 @@
-// The agent's threads: one listener that accepts, checks the peer and reads
-// each command with a deadline (all pending connections in one poll(), so
-// silent clients cost a slot, not a thread), and a few workers that run the
-// commands and write the replies with a deadline. Idle, every thread sleeps
-// in poll() or on a condition variable with no timeout: no wakeups.
+// The agent's threads: one poll loop that accepts, checks the peer, reads
+// each command with a deadline and writes each reply without blocking (all
+// connections in one poll(), so a silent or never-reading client costs a
+// slot, not a thread), and a few workers that only compute replies. While a
+// command runs, its connection is watched for a hang-up, which stops a CPU
+// profile or trace at once. Idle, every thread sleeps in poll() or on a
+// condition variable with no timeout: no wakeups.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -21,62 +22,64 @@
 
 #include "agent/commands/commands.hpp"
 #include "agent/commands/counters.hpp"
+#include "agent/server/connection.hpp"
 #include "common/result.hpp"
-#include "protocol/varint.hpp"
 
 namespace gops::agent {
 
 class Server {
+  using Clock = std::chrono::steady_clock;
+
  public:
-  // Connections open at once (pending + queued + being answered); more
+  // Connections open at once (reading + queued + running + writing); more
   // wait in the kernel's accept queue.
-  static constexpr int kMaxOpen = 256;
+  static constexpr std::size_t kMaxOpen = 256;
 
   // Takes `listen_fd` (registered, non-blocking) and starts the threads.
   static Result<std::unique_ptr<Server>> start(const Options& options, int listen_fd);
-
-  // A connection whose command is being read.
-  struct Pending {
-    int fd = -1;
-    std::chrono::steady_clock::time_point deadline;
-    Request request;
-    bool have_command = false;
-    protocol::VarintDecoder parameter;
-  };
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();  // stops, closes every fd, joins
 
  private:
-  struct Job {
-    int fd = -1;
-    Request request;
-  };
   explicit Server(const Options& options) : options_(options) {}
   void listen_loop();
   void work_loop();
-  void serve(const Job& job);
-  bool write_all(int fd, const char* data, std::size_t size, std::chrono::steady_clock::time_point deadline);
-  void finish(int fd);
+  // The poll loop's steps.
+  void poll_once();
+  void read_command(Connection& c, short revents, Clock::time_point now);
+  void write_reply(Connection& c, Clock::time_point now);
+  void take_replies(Clock::time_point now);
+  void accept_clients();
+  void finish(Connection& c, bool served);
+
+  // Whether a worker may take a job now (called under mutex_).
+  bool job_ready() const;
 
   Options options_;
   Counters counters_;
   int listen_fd_ = -1;
-  int wake_fd_ = -1;  // workers -> listener: a slot was freed
+  int wake_fd_ = -1;  // workers -> poll loop: a reply is ready
   int stop_fd_ = -1;  // written once on stop, never read: wakes every poll()
-  std::atomic<int> open_{0};
+  std::size_t costly_limit_ = 1;  // workers that may run costly commands at once
 
   std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::deque<Job> queue_;  // guarded by mutex_
-  bool stopping_ = false;  // guarded by mutex_
+  // Guarded by mutex_: jobs by cost (quick ones first), finished ones.
+  std::deque<Connection*> quick_, costly_;
+  std::vector<Connection*> done_;
+  std::size_t costly_running_ = 0;
+  bool stopping_ = false;
   std::stop_source closing_;  // requested on stop: long commands end early
 
-  // The listener's working sets, members rather than locals so that they
-  // stay reachable from the (deliberately kept) server in a fork() child.
-  std::vector<Pending> pending_, still_;
+  // The poll loop's own state. Members rather than locals so that they stay
+  // reachable from the (deliberately kept) server in a fork() child, and so
+  // that connections outlive the workers that may still hold one at stop.
+  std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<struct pollfd> polled_;
+  std::vector<Connection*> handed_back_;
+  bool backing_off_ = false;  // accept failed for lack of descriptors
 
   std::thread listener_;
   std::vector<std::thread> workers_;
