@@ -100,6 +100,10 @@ struct ListenResult {
   bool ok = false;
   std::string error;       // one line, when !ok
   std::uint16_t port = 0;  // the bound port, when ok
+  // One line when the agent serves but something is amiss: no port file
+  // could be written (no home dir, a read-only or foreign dir), so
+  // `gops PID` cannot find it and clients must name the address.
+  std::string warning;
 };
 
 // Starts the agent. Once per process: a second call (before close()) fails.

@@ -87,30 +87,32 @@ std::uint16_t bound_port(int fd) {
 }
 
 ListenResult listen_locked(const Options& options) {
-  if (g_server != nullptr) return {false, "gops agent already listening (call gops::agent::close() first)", 0};
+  if (g_server != nullptr) return {false, "gops agent already listening (call gops::agent::close() first)", 0, {}};
+  auto fd = open_listener(options);
+  if (!fd) return {false, fd.message(), 0, {}};
+  std::uint16_t port = bound_port(*fd);
+  // No dir, or no way to write there, is no reason not to serve: clients
+  // can name the address. The warning says so.
+  std::string warning;
   std::string dir = options.config_dir;
   if (dir.empty()) {
-    auto found = protocol::config_dir(protocol::process_env());
-    if (!found) return {false, found.message(), 0};
-    dir = *found;
+    auto found = protocol::config_dir(protocol::process_env(), ::geteuid());
+    if (found) dir = *found;
+    else warning = found.message();
   }
-  auto fd = open_listener(options);
-  if (!fd) return {false, fd.message(), 0};
-  std::uint16_t port = bound_port(*fd);
-  bool written = false;
-  if (auto published = publish_port_file(dir, port, &written); !published) {
-    fd_registry::close_fd(*fd);
-    return {false, published.message(), 0};
-  }
+  if (!dir.empty()) warning = publish_port_file(dir, port);
+  if (!warning.empty())
+    warning = "no port file (" + warning + "): `gops PID` will not find this agent; name it as " +
+              options.address.substr(0, options.address.rfind(':')) + ":" + std::to_string(port);
   auto server = Server::start(options, *fd);
   if (!server) {
     remove_port_file();
-    return {false, server.message(), 0};
+    return {false, server.message(), 0, {}};
   }
   g_server = server->release();
   remove_port_file_at_exit();
   if (options.shutdown_cleanup) install_cleanup_signal_handlers();
-  return {true, {}, port};
+  return {true, {}, port, std::move(warning)};
 }
 
 }  // namespace

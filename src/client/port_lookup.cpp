@@ -1,5 +1,8 @@
 #include "client/port_lookup.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <optional>
 
 #include "client/errno_text.hpp"
@@ -15,7 +18,12 @@ namespace {
 std::optional<std::string> target_dir(int pid) {
   auto env = process_environment(pid);
   if (!env) return std::nullopt;
-  auto dir = protocol::config_dir(*env);
+  // Without HOME in its environment, its agent falls back to its user's
+  // home dir (the owner of /proc/PID is the process's effective user).
+  struct stat st {};
+  std::optional<uid_t> user;
+  if (::stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0) user = st.st_uid;
+  auto dir = protocol::config_dir(*env, user);
   if (!dir) return std::nullopt;
   // A relative dir is relative to the target's working directory.
   if (!dir->empty() && dir->front() != '/') return "/proc/" + std::to_string(pid) + "/cwd/" + *dir;
@@ -26,7 +34,7 @@ std::optional<std::string> target_dir(int pid) {
 
 std::vector<std::string> candidate_dirs(int pid, const protocol::EnvLookup& own_env) {
   std::vector<std::string> dirs;
-  if (auto own = protocol::config_dir(own_env)) dirs.push_back(*own);
+  if (auto own = protocol::config_dir(own_env, ::geteuid())) dirs.push_back(*own);
   if (auto theirs = target_dir(pid); theirs && (dirs.empty() || dirs.front() != *theirs)) dirs.push_back(*theirs);
   return dirs;
 }
@@ -62,7 +70,7 @@ Result<LocalAgent> find_local_agent(int pid, const protocol::EnvLookup& own_env)
   };
 
   // Our own dir first; the target's environment is read only if that fails.
-  auto own = protocol::config_dir(own_env);
+  auto own = protocol::config_dir(own_env, ::geteuid());
   if (own)
     if (auto agent = try_dir(*own)) return *agent;
   if (auto theirs = target_dir(pid); theirs && (!own || *own != *theirs))

@@ -1,7 +1,12 @@
 #include "protocol/port_file.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <vector>
 
 namespace gops::protocol {
 
@@ -13,7 +18,24 @@ EnvLookup process_env() {
   };
 }
 
-Result<std::string> config_dir(const EnvLookup& env) {
+std::optional<std::string> home_dir_of(uid_t uid) {
+  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    passwd entry{};
+    passwd* found = nullptr;
+    int rc = ::getpwuid_r(uid, &entry, buf.data(), buf.size(), &found);
+    if (rc == ERANGE) {
+      buf.resize(buf.size() * 4);
+      continue;
+    }
+    if (rc != 0 || found == nullptr || found->pw_dir == nullptr || found->pw_dir[0] == '\0') return std::nullopt;
+    return std::string(found->pw_dir);
+  }
+  return std::nullopt;
+}
+
+Result<std::string> config_dir(const EnvLookup& env, std::optional<uid_t> user) {
   auto nonempty = [&](std::string_view name) {
     auto v = env(name);
     return v && !v->empty() ? v : std::nullopt;
@@ -21,6 +43,8 @@ Result<std::string> config_dir(const EnvLookup& env) {
   if (auto d = nonempty("GOPS_CONFIG_DIR")) return *d;
   if (auto d = nonempty("XDG_CONFIG_HOME")) return *d + "/gops";
   if (auto d = nonempty("HOME")) return *d + "/.config/gops";
+  if (user)
+    if (auto home = home_dir_of(*user)) return *home + "/.config/gops";
   return Error{"neither $XDG_CONFIG_HOME nor $HOME are defined"};
 }
 

@@ -2,6 +2,8 @@
 // as decimal ASCII, in the gops config dir (docs/design.md §2).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -19,8 +21,14 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 EnvLookup process_env();
 
 // The gops config dir as the Go gops computes it: $GOPS_CONFIG_DIR, else
-// $XDG_CONFIG_HOME/gops, else $HOME/.config/gops. Empty values count as unset.
-Result<std::string> config_dir(const EnvLookup& env);
+// $XDG_CONFIG_HOME/gops, else $HOME/.config/gops, else (with `user` given)
+// that user's home dir from the password database + /.config/gops, as Go's
+// user.Current() finds it when HOME is unset (`env -i prog`). Empty values
+// count as unset.
+Result<std::string> config_dir(const EnvLookup& env, std::optional<uid_t> user = std::nullopt);
+
+// The home dir of `uid` in the password database (getpwuid_r), if any.
+std::optional<std::string> home_dir_of(uid_t uid);
 
 std::string port_file_path(std::string_view dir, int pid);
 

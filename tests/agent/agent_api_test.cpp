@@ -1,11 +1,17 @@
 // The agent in this test process, driven over real loopback sockets.
 #include <gops/agent.hpp>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <future>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/in_process_agent.hpp"
 #include "support/raw_client.hpp"
@@ -153,7 +159,7 @@ TEST(AgentOptions, BadAddressesAreRefusedWithOneLine) {
   }
 }
 
-TEST(AgentOptions, ForbiddenConfigDirStillServesByAddress) {
+TEST(AgentOptions, ForbiddenConfigDirStillServesByAddressAndSaysSo) {
   // As the Go agent: a port file that cannot be written (EPERM, EROFS) is
   // skipped, and the agent serves by address. sysfs refuses mkdir with
   // EPERM even to root.
@@ -161,8 +167,122 @@ TEST(AgentOptions, ForbiddenConfigDirStillServesByAddress) {
   o.config_dir = "/sys/gops-cannot-exist";
   auto r = agent::listen(o);
   ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.warning, "no port file (cannot create port file dir /sys/gops-cannot-exist: Operation not permitted): "
+                       "`gops PID` will not find this agent; name it as 127.0.0.1:" + std::to_string(r.port));
   EXPECT_EQ(raw_request(r.port, "\x02").bytes, "ok");
   agent::close();
+}
+
+bool is_regular(const std::string& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// Whatever was planted at CONFIG_DIR/PID is replaced by a new file, never
+// opened, truncated or chmodded through.
+class PlantedPortFilePath : public ::testing::Test {
+ protected:
+  void TearDown() override { agent::close(); }
+  agent::ListenResult listen() {
+    agent::Options o;
+    o.config_dir = dir_.path();
+    auto r = agent::listen(o);
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.warning, "");
+    return r;
+  }
+  // The agent's port file, and that it is one.
+  void expect_port_file(const agent::ListenResult& r) {
+    EXPECT_TRUE(is_regular(path_));
+    EXPECT_EQ(read_file(path_), std::to_string(r.port));
+    struct stat st{};
+    ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
+  void expect_victim_untouched() {
+    EXPECT_EQ(read_file(victim_), "precious");
+    struct stat st{};
+    ASSERT_EQ(::stat(victim_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0644u);
+  }
+  void make_victim() {
+    write_file(victim_, "precious");
+    ASSERT_EQ(::chmod(victim_.c_str(), 0644), 0);
+  }
+
+  TempDir dir_, elsewhere_;
+  std::string path_ = dir_.path() + "/" + std::to_string(::getpid());
+  std::string victim_ = elsewhere_.path() + "/victim";
+};
+
+TEST_F(PlantedPortFilePath, AFifoDoesNotBlockListen) {
+  ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+  auto pending = std::async(std::launch::async, [this] { return listen(); });
+  if (pending.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    int reader = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK);  // lets the stuck open() go
+    pending.wait();
+    ::close(reader);
+    FAIL() << "listen() blocked on a FIFO at the port file path";
+  }
+  expect_port_file(pending.get());
+}
+
+TEST_F(PlantedPortFilePath, AHardLinkToSomeonesFileIsNotWrittenThrough) {
+  make_victim();
+  ASSERT_EQ(::link(victim_.c_str(), path_.c_str()), 0);
+  auto r = listen();
+  expect_port_file(r);
+  expect_victim_untouched();
+}
+
+TEST_F(PlantedPortFilePath, ASymlinkIsReplacedNotFollowed) {
+  make_victim();
+  ASSERT_EQ(::symlink(victim_.c_str(), path_.c_str()), 0);
+  auto r = listen();
+  expect_port_file(r);
+  expect_victim_untouched();
+  agent::close();
+  EXPECT_NE(::access(path_.c_str(), F_OK), 0) << "removed on close";
+  expect_victim_untouched();
+}
+
+TEST_F(PlantedPortFilePath, SomethingPutThereLaterIsNotRemovedOnClose) {
+  auto r = listen();
+  expect_port_file(r);
+  // Another file took the name meanwhile: close() leaves it alone.
+  write_file(dir_.path() + "/other", "not ours");
+  ASSERT_EQ(::rename((dir_.path() + "/other").c_str(), path_.c_str()), 0);
+  agent::close();
+  EXPECT_EQ(read_file(path_), "not ours");
+}
+
+// `env -i prog`: no GOPS_CONFIG_DIR, XDG_CONFIG_HOME or HOME. As the Go
+// agent, ours takes the home dir from the password database.
+TEST(AgentOptions, WithoutHomeTheUsersHomeDirFromThePasswordDatabaseIsUsed) {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  ASSERT_NE(pw, nullptr);
+  const std::string home = pw->pw_dir;
+  const std::string config = home + "/.config", dir = config + "/gops";
+  const bool had_config = ::access(config.c_str(), F_OK) == 0, had_dir = ::access(dir.c_str(), F_OK) == 0;
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* name : {"GOPS_CONFIG_DIR", "XDG_CONFIG_HOME", "HOME"}) {
+    if (const char* v = std::getenv(name)) saved.emplace_back(name, v);
+    ::unsetenv(name);
+  }
+  auto r = agent::listen();
+  for (const auto& [name, value] : saved) ::setenv(name.c_str(), value.c_str(), 1);
+  ASSERT_TRUE(r.ok) << r.error;
+  const std::string port_file = dir + "/" + std::to_string(::getpid());
+  if (r.warning.empty()) {
+    EXPECT_EQ(read_file(port_file), std::to_string(r.port));
+  } else {
+    EXPECT_NE(r.warning.find(home), std::string::npos) << "an unwritable home is said: " << r.warning;
+  }
+  EXPECT_EQ(raw_request(r.port, "\x02").bytes, "ok");
+  agent::close();
+  EXPECT_NE(::access(port_file.c_str(), F_OK), 0);
+  if (!had_dir) ::rmdir(dir.c_str());  // leave the home as it was
+  if (!had_config) ::rmdir(config.c_str());
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -16,8 +18,10 @@
 namespace gops::agent {
 namespace {
 
-// Read by signal handlers: a fixed buffer, published before the owner pid.
+// Read by signal handlers: fixed buffers, published before the owner pid.
 char g_path[4096];
+dev_t g_dev = 0;  // the file written, so that nothing else is removed
+ino_t g_ino = 0;
 std::atomic<pid_t> g_owner{0};  // 0: nothing armed
 static_assert(std::atomic<pid_t>::is_always_lock_free);
 
@@ -34,15 +38,22 @@ int make_private_dirs(const std::string& dir, std::string* failed) {
       return err;
     }
   }
-  struct stat st{};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    *failed = dir;
-    return ENOTDIR;
-  }
   return 0;
 }
 
-bool ignorable(int err) { return err == EROFS || err == EPERM || err == EACCES; }
+std::string errno_text(int err) { return std::strerror(err); }
+
+// A name of our own beside the port file: ".PID.XXXXXX" (never a PID, so
+// the CLI's list does not take it for a port file).
+std::string temporary_name(pid_t pid, unsigned attempt) {
+  unsigned char random[4] = {};
+  if (::getrandom(random, sizeof random, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof random))
+    std::memcpy(random, &attempt, sizeof random);
+  char name[64];
+  std::snprintf(name, sizeof name, ".%d.%02x%02x%02x%02x%u", static_cast<int>(pid), random[0], random[1], random[2],
+                random[3], attempt);
+  return name;
+}
 
 constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGQUIT};
 struct sigaction g_previous[3];
@@ -81,39 +92,64 @@ extern "C" void on_cleanup_signal(int sig, siginfo_t* info, void* context) {
 
 }  // namespace
 
-Status publish_port_file(const std::string& dir, std::uint16_t port, bool* written) {
-  *written = false;
-  std::string path = protocol::port_file_path(dir, static_cast<int>(::getpid()));
-  if (path.size() >= sizeof g_path) return Error{"port file path too long: " + path.substr(0, 80) + "..."};
+std::string publish_port_file(const std::string& dir, std::uint16_t port) {
+  const pid_t pid = ::getpid();
+  std::string path = protocol::port_file_path(dir, static_cast<int>(pid));
+  if (path.size() >= sizeof g_path) return "port file path too long: " + path.substr(0, 80) + "...";
   std::string failed;
-  if (int err = make_private_dirs(dir, &failed); err != 0) {
-    if (ignorable(err)) return Ok{};
-    return Error{"cannot create port file dir " + failed + ": " + std::strerror(err)};
+  if (int err = make_private_dirs(dir, &failed); err != 0)
+    return "cannot create port file dir " + failed + ": " + errno_text(err);
+  int dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return "cannot open port file dir " + dir + ": " + errno_text(errno);
+  struct DirCloser {
+    int fd;
+    ~DirCloser() { ::close(fd); }
+  } closer{dir_fd};
+  struct stat dir_st {};
+  if (::fstat(dir_fd, &dir_st) != 0) return "cannot stat port file dir " + dir + ": " + errno_text(errno);
+  if (dir_st.st_uid != ::geteuid() && dir_st.st_uid != 0)
+    return "port file dir " + dir + " belongs to uid " + std::to_string(dir_st.st_uid) + ", not to this user";
+
+  std::string temp;
+  int fd = -1;
+  for (unsigned attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    temp = temporary_name(pid, attempt);
+    fd = ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) break;
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    if (ignorable(errno)) return Ok{};
-    return Error{"cannot write port file " + path + ": " + std::strerror(errno)};
-  }
+  if (fd < 0) return "cannot write port file " + path + ": " + errno_text(errno);
   std::string text = std::to_string(port);
-  ::fchmod(fd, 0600);  // an old file of ours may have had other bits
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  int write_errno = errno;
-  if (::close(fd) != 0) ok = false;
+  struct stat st {};
+  bool ok = ::fchmod(fd, 0600) == 0 &&  // exactly 0600, whatever the umask
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fstat(fd, &st) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  // rename() replaces the directory entry: what was planted there is not
+  // opened, truncated or chmodded.
+  if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, std::to_string(pid).c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
   if (!ok) {
-    ::unlink(path.c_str());
-    return Error{"cannot write port file " + path + ": " + std::strerror(write_errno)};
+    ::unlinkat(dir_fd, temp.c_str(), 0);
+    return "cannot write port file " + path + ": " + errno_text(err);
   }
   disown_port_file();
   std::memcpy(g_path, path.c_str(), path.size() + 1);
-  g_owner.store(::getpid(), std::memory_order_release);
-  *written = true;
-  return Ok{};
+  g_dev = st.st_dev;
+  g_ino = st.st_ino;
+  g_owner.store(pid, std::memory_order_release);
+  return {};
 }
 
 void remove_port_file() noexcept {
   pid_t owner = g_owner.exchange(0, std::memory_order_acq_rel);
-  if (owner != 0 && owner == ::getpid()) ::unlink(g_path);
+  if (owner == 0 || owner != ::getpid()) return;
+  struct stat st {};
+  if (::lstat(g_path, &st) == 0 && st.st_dev == g_dev && st.st_ino == g_ino) ::unlink(g_path);
 }
 
 void disown_port_file() noexcept { g_owner.store(0, std::memory_order_release); }

@@ -6,20 +6,25 @@
 #include <cstdint>
 #include <string>
 
-#include "common/result.hpp"
 
 namespace gops::agent {
 
-// Creates `dir` (and missing parents) with mode 0700, writes the port as
-// decimal ASCII into dir/PID with mode 0600 and arms its removal. A
-// read-only or forbidden location (EROFS, EPERM, EACCES) is not an error:
-// the agent then serves by address only, as the Go agent does; `written`
-// says which. Not async-signal-safe.
-Status publish_port_file(const std::string& dir, std::uint16_t port, bool* written);
+// Creates `dir` (and missing parents) with mode 0700 and publishes the
+// port as decimal ASCII in dir/PID, mode 0600, then arms its removal. The
+// file is written under a new name (O_CREAT|O_EXCL|O_NOFOLLOW) and renamed
+// into place, so whatever was planted at dir/PID (a FIFO, a symlink, a
+// hard link to someone's file) is replaced, never opened or written
+// through. A port file that cannot be written is not an error: the agent
+// serves by address only (as the Go agent can), and the returned text says
+// why, for ListenResult::warning; empty when the file was written. A dir
+// that belongs to another user (not root) is not written into. Not
+// async-signal-safe.
+std::string publish_port_file(const std::string& dir, std::uint16_t port);
 
-// Unlinks the armed port file if this process wrote it, and disarms.
-// Async-signal-safe: an atomic exchange, getpid() and unlink() of a path
-// stored in a static buffer when the file was written.
+// Unlinks the armed port file if this process wrote it and it is still the
+// file written (not something put there since), and disarms.
+// Async-signal-safe: an atomic exchange, getpid(), lstat() and unlink() of
+// a path stored in a static buffer when the file was written.
 void remove_port_file() noexcept;
 
 // Disarms without unlinking; for the child of fork(). Async-signal-safe.
