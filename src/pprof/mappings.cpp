@@ -1,14 +1,33 @@
 #include "pprof/mappings.hpp"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 
 namespace gops::pprof {
 namespace {
+
+// The whole of a /proc file, read through a close-on-exec descriptor (the
+// host may fork and exec on another thread meanwhile).
+std::string read_proc_text(const char* path) {
+  std::string text;
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
 
 bool parse_hex(std::string_view& text, std::uint64_t& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, 16);
@@ -108,9 +127,12 @@ std::vector<Mapping> read_self_mappings() {
   std::vector<LoadedObject> objects;
   dl_iterate_phdr(collect_object, &objects);
   std::vector<Mapping> mappings;
-  std::ifstream maps("/proc/self/maps");
-  std::string text;
-  while (std::getline(maps, text)) {
+  const std::string maps = read_proc_text("/proc/self/maps");
+  std::string_view rest = maps;
+  while (!rest.empty()) {
+    std::size_t end = rest.find('\n');
+    std::string text(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
     MapsLine line;
     if (!parse_maps_line(text, line) || !line.executable) continue;
     if (line.path.empty() || (line.path.front() != '/' && line.path != "[vdso]")) continue;

@@ -11,15 +11,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "symbolize/debug_files.hpp"
+
 namespace gops::symbolize {
 namespace {
-
-const Dwfl_Callbacks kCallbacks = {
-    dwfl_linux_proc_find_elf,
-    dwfl_standard_find_debuginfo,
-    nullptr,
-    nullptr,
-};
 
 struct State {
   std::mutex mutex;
@@ -36,10 +31,10 @@ State& state() {
 }
 
 bool report(State& s) {
-  if (s.dwfl == nullptr) s.dwfl = dwfl_begin(&kCallbacks);
+  if (s.dwfl == nullptr) s.dwfl = dwfl_begin(&kSelfCallbacks);
   if (s.dwfl == nullptr) return false;
   dwfl_report_begin(s.dwfl);
-  int rc = dwfl_linux_proc_report(s.dwfl, ::getpid());
+  int rc = report_self(s.dwfl);
   dwfl_report_end(s.dwfl, nullptr, nullptr);
   s.cache.clear();
   s.generation.fetch_add(1);
@@ -149,6 +144,7 @@ std::vector<SourceFrame> lookup(Dwfl* dwfl, std::uintptr_t pc) {
   }
   // Line info only from the compile unit that covers pc: code without
   // DWARF (e.g. crt1's _start) must not borrow a neighbour's line.
+  prepare_module(module);
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, pc, &bias);
   if (cu == nullptr) {

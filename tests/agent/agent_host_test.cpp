@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 
 #include "support/host_process.hpp"
@@ -246,6 +249,61 @@ TEST(AgentHost, WithoutCleanupOptionSignalLeavesPortFile) {
   EXPECT_EQ(host.child().wait(), -1);
   EXPECT_TRUE(exists(host.port_file())) << "as the Go agent without ShutdownCleanup";
   ::unlink(host.port_file().c_str());
+}
+
+// What `fd` of PID points at, for every fd.
+std::map<int, std::string> fd_targets(pid_t pid) {
+  std::map<int, std::string> out;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (!ec) out[std::stoi(entry.path().filename().string())] = target.string();
+  }
+  return out;
+}
+
+std::string varint_request(char command, std::uint64_t ms) {
+  std::string out(1, command);
+  do {
+    out += static_cast<char>((ms & 0x7f) | (ms >= 0x80 ? 0x80 : 0));
+    ms >>= 7;
+  } while (ms != 0);
+  return out;
+}
+
+TEST(AgentHost, AnExecedChildInheritsNoDescriptorOfTheAgent) {
+  HostProcess host;
+  // The host's own descriptors (the FIFO, stdio and what the test runner
+  // passed on): the child may have these, and nothing the agent opened.
+  std::set<std::string> allowed;
+  for (const auto& [fd, target] : fd_targets(host.pid()))
+    if (!target.starts_with("socket:") && !target.starts_with("anon_inode:")) allowed.insert(target);
+  // The agent at work: the symbolizer opens ELF and debug files, the
+  // profiler and tracer their timers, every request a socket.
+  EXPECT_NE(ask(host, "\x01").find("gops_test_sleeper_loop"), std::string::npos);
+  EXPECT_EQ(ask(host, varint_request('\x41', 200)).substr(0, 2), "\x1f\x8b");
+  EXPECT_EQ(ask(host, varint_request('\x42', 200)).substr(0, 1), "{");
+  ask(host, "\x03");
+  ask(host, "\x07");
+  int held = raw_connect(host.port());  // a connection the agent holds while the host execs
+  ASSERT_GE(held, 0);
+  ASSERT_TRUE(host.command("execfds"));
+  std::string out = host.child().output();
+  auto begin = out.rfind("fds:\n"), end = out.rfind("end fds\n");
+  ASSERT_TRUE(begin != std::string::npos && end != std::string::npos && begin < end) << out;
+  std::regex entry(R"((\d+) -> (.*)$)");
+  int listed = 0;
+  for (const auto& line : split_lines(out.substr(begin, end - begin))) {
+    std::smatch m;
+    if (!std::regex_search(line, m, entry)) continue;
+    ++listed;
+    std::string target = m[2];
+    if (target.starts_with("/proc/") && target.ends_with("/fd")) continue;  // ls's own
+    EXPECT_TRUE(allowed.contains(target)) << "the exec'd child holds fd " << m[1] << " -> " << target;
+  }
+  EXPECT_GE(listed, 3) << out;  // stdin, stdout, stderr at least
+  ::close(held);
 }
 
 TEST(AgentHost, ForkChildLeavesParentsPortFileAndPort) {

@@ -1,6 +1,6 @@
 // A C++ host program for the agent tests: starts the agent, runs threads
 // with recognizable functions, and obeys commands read from a FIFO (so a
-// test can make it allocate, free, fork or exit at known moments). Prints
+// test can make it allocate, free, fork, exec or exit at known moments). Prints
 // "port=N" when the agent listens and "done CMD" after each command.
 //
 //   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm]
@@ -162,6 +162,20 @@ int main(int argc, char** argv) {
       int status = 0;
       ::waitpid(pid, &status, 0);
       std::printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    if (line == "execfds") {
+      // A child that execs: it must inherit none of the agent's
+      // descriptors. It lists what it has, between two marker lines.
+      std::printf("fds:\n");
+      std::fflush(stdout);
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        ::execl("/bin/ls", "ls", "-l", "/proc/self/fd/", static_cast<char*>(nullptr));
+        ::_exit(127);
+      }
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      std::printf("end fds\n");
     }
     if (line == "forkhold") {
       // A child that outlives the parent's agent: it must not keep the port.

@@ -1,0 +1,35 @@
+// The files libdwfl reads to symbolize this process, opened by us rather
+// than by elfutils' standard callbacks, for two reasons:
+//
+//  - every descriptor is close-on-exec: the agent lives in someone else's
+//    program, any thread of which may fork and exec at any moment, and the
+//    child must not inherit the program's ELF and debug files (elfutils
+//    opens them without O_CLOEXEC and keeps them open);
+//  - no network: elfutils' standard callbacks start a debuginfod client
+//    (libcurl, with a socketpair of its own) inside the host process.
+//
+// Found where Debian puts them: the file itself, then
+// /usr/lib/debug/.build-id/xx/yyyy.debug, then the .gnu_debuglink name beside
+// the file, in its .debug/ subdir or under /usr/lib/debug. dwz's shared
+// .gnu_debugaltlink files are opened the same way and handed to libdw
+// before it looks for them itself.
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+namespace gops::symbolize {
+
+// find_elf and find_debuginfo for this process's modules.
+extern const Dwfl_Callbacks kSelfCallbacks;
+
+// Reports this process's modules (as dwfl_linux_proc_report does: its
+// /proc/self/maps, and the vDSO from memory) between dwfl_report_begin and
+// dwfl_report_end. Returns 0 on success.
+int report_self(Dwfl* dwfl);
+
+// Before the DIEs of `module` are read: its debug info loaded, and its
+// dwz alternate file (if it has one) opened by us and set with
+// dwarf_setalt. Idempotent per module.
+void prepare_module(Dwfl_Module* module);
+
+}  // namespace gops::symbolize
