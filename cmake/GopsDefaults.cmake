@@ -15,6 +15,12 @@ if(GOPS_SANITIZE)
   add_link_options(-fsanitize=${GOPS_SANITIZE})
 endif()
 
+# libFuzzer needs coverage from the code under test, not only from the
+# harness: every object is instrumented (the harnesses add -fsanitize=fuzzer).
+if(GOPS_BUILD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # gops_defaults(TARGET): the project's warnings and include root.
 function(gops_defaults target)
   target_compile_options(${target} PRIVATE ${GOPS_WARNINGS})

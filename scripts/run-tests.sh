@@ -18,7 +18,7 @@ presets=("$@")
 fuzz_seconds=${GOPS_FUZZ_SECONDS:-}
 if ((${#presets[@]} == 0)); then
   presets=(release asan tsan)
-  fuzz_seconds=${fuzz_seconds:-15}
+  fuzz_seconds=${fuzz_seconds:-5}
 fi
 for preset in "${presets[@]}"; do
   echo "=== preset $preset ==="

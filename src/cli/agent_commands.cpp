@@ -17,8 +17,8 @@
 #include "client/agent_client.hpp"
 #include "client/dump_file.hpp"
 #include "client/go_tool.hpp"
+#include "client/reply_saver.hpp"
 #include "client/target.hpp"
-#include "protocol/agent_error.hpp"
 
 namespace gops::cli {
 namespace {
@@ -108,15 +108,6 @@ int setgc(const AgentArgs& a) {
   return 0;
 }
 
-constexpr std::size_t kAgentMessageLimit = 4096;
-
-// "4 GiB", "512 MiB", else bytes.
-std::string size_text(std::uint64_t bytes) {
-  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
-  if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  return std::to_string(bytes) + " bytes";
-}
-
 // Where a binary reply goes: the -o path, else a temporary file named like
 // the Go gops' os.CreateTemp("", prefix).
 Result<DumpFile> open_output(const std::string& output, const char* prefix) {
@@ -126,45 +117,16 @@ Result<DumpFile> open_output(const std::string& output, const char* prefix) {
 // Status lines go where the data does not.
 std::FILE* info_stream(const DumpFile& file) { return file.is_stdout() ? stderr : stdout; }
 
-// Whether the reply so far may still be our C++ agent's one-line answer to
-// a request it cannot serve (no heap sampler, a profile already running).
-bool may_be_agent_message(std::string_view head) {
-  if (head.size() >= kAgentMessageLimit) return false;
-  using protocol::kAgentErrorPrefix;
-  return head.size() < kAgentErrorPrefix.size() ? kAgentErrorPrefix.starts_with(head)
-                                                : head.starts_with(kAgentErrorPrefix);
-}
-
-// Streams one binary reply into `file`. The first bytes are held back
-// while they may be the agent's message, so that a message is said (and
-// nothing kept) even when the output is a pipe or a device. `first_byte`
-// receives the reply's first byte.
+// Streams one binary reply into `file` (client/reply_saver.hpp) and commits
+// it. `first_byte` receives the reply's first byte.
 template <class Fetch>
 Status fetch_to_file(DumpFile& file, std::uint64_t max_size, const char* empty_error, Fetch fetch,
                      char* first_byte = nullptr) {
-  std::string held;
-  bool passing = false;
-  std::uint64_t total = 0;
-  auto n = fetch([&](std::span<const char> chunk) -> Status {
-    total += chunk.size();
-    if (total > max_size)
-      return Error{"the reply is larger than " + size_text(max_size) + " (see --max-size); stopped"};
-    if (passing) return file.write(chunk);
-    held.append(chunk.data(), chunk.size());
-    if (may_be_agent_message(held)) return Ok{};
-    passing = true;
-    return file.write(std::span<const char>(held.data(), held.size()));
-  });
+  client::ReplySaver saver([&](std::span<const char> bytes) { return file.write(bytes); }, max_size);
+  auto n = fetch([&](std::span<const char> chunk) { return saver.take(chunk); });
   if (!n) return n.error();
-  if (*n == 0) return Error{empty_error};
-  if (first_byte != nullptr) *first_byte = held.empty() ? '\0' : held.front();
-  if (!passing) {
-    // Our C++ agent answers a request it cannot serve (no heap sampler, a
-    // profile already running) with one line instead of data: say it; the
-    // file is dropped unwritten.
-    if (protocol::is_agent_error(held)) return Error{std::string(protocol::agent_error_text(held))};
-    if (auto s = file.write(std::span<const char>(held.data(), held.size())); !s) return s;
-  }
+  if (auto s = saver.finish(empty_error); !s) return s;
+  if (first_byte != nullptr) *first_byte = saver.first_byte();
   return file.commit();
 }
 

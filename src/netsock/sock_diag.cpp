@@ -67,7 +67,11 @@ Status query(const UniqueFd& fd, const inet_diag_req_v2& request, bool dump, std
     if (n == 0) return Error{"sock_diag: connection closed"};
     int len = static_cast<int>(n);
     // NLMSG_OK checks that each header and its stated length fit in what
-    // was received.
+    // was received. The kernel's macros compare mixed signs and cast char*
+    // (aligned by NLMSG_ALIGN): clang warns where gcc does not.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
+#pragma GCC diagnostic ignored "-Wsign-compare"
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_type == NLMSG_DONE) return Ok{};
       if (h->nlmsg_type == NLMSG_ERROR) {
@@ -86,6 +90,7 @@ Status query(const UniqueFd& fd, const inet_diag_req_v2& request, bool dump, std
       out.push_back(socket_of(m));
       if (!dump) return Ok{};
     }
+#pragma GCC diagnostic pop
   }
 }
 

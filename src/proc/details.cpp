@@ -12,6 +12,7 @@
 #include "proc/connections.hpp"
 #include "proc/process.hpp"
 #include "proc/proc_file.hpp"
+#include "proc/proc_text.hpp"
 
 namespace gops::proc {
 namespace {
@@ -19,26 +20,6 @@ namespace {
 std::uint64_t clock_ticks() {
   long t = ::sysconf(_SC_CLK_TCK);
   return t > 0 ? static_cast<std::uint64_t>(t) : 100;  // gopsutil's fallback
-}
-
-// The value after `key` on the line that starts with it ("btime 1700000000",
-// "MemTotal:  16384 kB", "Uid:\t1000\t1000..."): its first number.
-template <class T>
-bool find_number(std::string_view text, std::string_view key, T& out) {
-  std::size_t at = 0;
-  while (at < text.size()) {
-    std::size_t nl = text.find('\n', at);
-    std::string_view line = text.substr(at, nl == std::string_view::npos ? std::string_view::npos : nl - at);
-    at = nl == std::string_view::npos ? text.size() : nl + 1;
-    if (!line.starts_with(key)) continue;
-    line.remove_prefix(key.size());
-    std::size_t start = line.find_first_not_of(" \t");
-    if (start == std::string_view::npos) return false;
-    line.remove_prefix(start);
-    auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), out);
-    return ec == std::errc{} && (end == line.data() + line.size() || *end == ' ' || *end == '\t');
-  }
-  return false;
 }
 
 Result<std::uint64_t> boot_time_seconds() {
@@ -72,23 +53,6 @@ std::optional<std::string> user_name(uid_t uid) {
     if (rc != 0 || found == nullptr) return std::nullopt;
     return std::string(found->pw_name);
   }
-}
-
-// argv joined by spaces, empty arguments dropped (gopsutil splits with
-// strings.FieldsFunc on NUL).
-std::string join_cmdline(std::string_view raw) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < raw.size()) {
-    std::size_t end = raw.find('\0', i);
-    if (end == std::string_view::npos) end = raw.size();
-    if (end > i) {
-      if (!out.empty()) out += ' ';
-      out.append(raw.substr(i, end - i));
-    }
-    i = end + 1;
-  }
-  return out;
 }
 
 // Resident pages from /proc/PID/statm (size resident shared ...), which is

@@ -21,6 +21,10 @@ std::string_view command_name(Command c) {
   return {};
 }
 
+bool takes_varint(Command c) {
+  return c == Command::kSetGcPercent || c == Command::kCpuProfileFor || c == Command::kTraceFor;
+}
+
 std::optional<Command> command_from_byte(std::uint8_t b) {
   auto c = static_cast<Command>(b);
   if (command_name(c).empty()) return std::nullopt;

@@ -45,4 +45,7 @@ std::string_view command_name(Command c);
 // The command for a byte that some agent understands, if any.
 std::optional<Command> command_from_byte(std::uint8_t b);
 
+// Whether `c` carries a varint parameter after its byte.
+bool takes_varint(Command c);
+
 }  // namespace gops::protocol

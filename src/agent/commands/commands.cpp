@@ -8,10 +8,6 @@ namespace gops::agent {
 
 using protocol::Command;
 
-bool takes_varint(Command command) {
-  return command == Command::kSetGcPercent || command == Command::kCpuProfileFor || command == Command::kTraceFor;
-}
-
 namespace {
 
 // The Go protocol fixes these durations; our CLI sends its own (0x41/0x42).

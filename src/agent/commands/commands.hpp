@@ -36,9 +36,6 @@ struct CommandContext {
   Cancellation cancel;  // long commands end early when the client hangs up or the agent closes
 };
 
-// Whether `command` carries a varint parameter after its byte.
-bool takes_varint(protocol::Command command);
-
 // Dispatches; a command that fails still answers, with its one-line error.
 Reply run_command(const Request& request, const CommandContext& context) noexcept;
 

@@ -15,7 +15,7 @@ RequestParser::State RequestParser::feed(std::span<const std::uint8_t> bytes, st
       } else {
         request_.command = *command;
         have_command_ = true;
-        if (!takes_varint(*command)) state_ = State::kComplete;
+        if (!protocol::takes_varint(*command)) state_ = State::kComplete;
       }
       continue;
     }
