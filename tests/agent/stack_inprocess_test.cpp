@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/blocked_in.hpp"
 #include "support/in_process_agent.hpp"
 #include "support/raw_client.hpp"
 #include "support/process.hpp"
@@ -54,11 +55,13 @@ __attribute__((noinline)) void gops_stack_test_masked_sleeper(int fd) {
   asm volatile("" ::: "memory");
 }
 // Running. The uncontended lock makes no system call; under
-// ThreadSanitizer it is where a pending signal is delivered.
-__attribute__((noinline)) void gops_stack_test_spinner(const std::atomic<bool>* stop) {
+// ThreadSanitizer it is where a pending signal is delivered. Says it spins
+// once it is inside the loop.
+__attribute__((noinline)) void gops_stack_test_spinner(const std::atomic<bool>* stop, std::atomic<bool>* spinning) {
   std::mutex m;
   while (!stop->load(std::memory_order_relaxed)) {
     std::lock_guard lock(m);
+    spinning->store(true, std::memory_order_relaxed);
   }
   asm volatile("" ::: "memory");
 }
@@ -86,8 +89,9 @@ std::vector<std::string> blocks_named(const std::string& dump, const std::string
   return out;
 }
 
-// Threads that sleep in read() on a pipe until released; `masked` ones
-// block every signal first.
+// Threads that sleep on a pipe until released (in poll(), or in read()
+// with every signal blocked for `masked` ones); start() returns once the
+// thread is blocked there, which is what the dumps are to show.
 class Sleepers {
  public:
   Sleepers() { EXPECT_EQ(::pipe(fds_), 0); }
@@ -97,29 +101,29 @@ class Sleepers {
     ::close(fds_[0]);
   }
   pthread_t start(const char* name, bool masked) {
-    started_.store(false);
-    threads_.emplace_back([this, masked] {
+    tid_.store(0);
+    threads_.emplace_back([this, masked, name] {
+      pthread_setname_np(pthread_self(), name);
       if (masked) {
         sigset_t all;
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, nullptr);
       }
-      started_.store(true);
+      tid_.store(current_tid());
       if (masked) {
         gops_stack_test_masked_sleeper(fds_[0]);
       } else {
         gops_stack_test_sleeper(fds_[0]);
       }
     });
-    pthread_t handle = threads_.back().native_handle();
-    pthread_setname_np(handle, name);
-    while (!started_.load()) std::this_thread::yield();
-    return handle;
+    while (tid_.load() == 0) std::this_thread::yield();
+    EXPECT_TRUE(wait_until_blocked_in(tid_.load(), masked ? SYS_read : SYS_poll)) << name;
+    return threads_.back().native_handle();
   }
 
  private:
   int fds_[2] = {-1, -1};
-  std::atomic<bool> started_{false};
+  std::atomic<pid_t> tid_{0};
   std::vector<std::thread> threads_;
 };
 
@@ -132,9 +136,13 @@ TEST_F(StackInProcess, NamesAndStatesAreTheThreadsOwnAndFresh) {
   Sleepers sleepers;
   pthread_t sleeper = sleepers.start("st-sleeper", false);
   sleepers.start("st-masked", true);
-  std::atomic<bool> stop{false};
-  std::thread spinner([&] { gops_stack_test_spinner(&stop); });
-  pthread_setname_np(spinner.native_handle(), "st-spinner");
+  std::atomic<bool> stop{false}, spinning{false};
+  std::thread spinner([&] {
+    pthread_setname_np(pthread_self(), "st-spinner");
+    gops_stack_test_spinner(&stop, &spinning);
+  });
+  // The dump must find it inside the function, not still in start_thread.
+  while (!spinning.load()) std::this_thread::yield();
 
   std::string first = dump();
   // The state the answer shows: asleep in poll (under TSan, maybe caught

@@ -149,13 +149,23 @@ TEST(Trace, ShowsTheRhythmOfAThreadThatWorksAndSleeps) {
   EXPECT_GT(trace["otherData"]["samples"].get<int>(), 1000);
 }
 
+// POSIX timers of a process (/proc/PID/timers): the tracer's per-thread
+// timers while it samples.
+int posix_timers_of(pid_t pid) {
+  int count = 0;
+  for (const auto& line : split_lines(read_file("/proc/" + std::to_string(pid) + "/timers")))
+    count += line.rfind("ID:", 0) == 0;
+  return count;
+}
+
 TEST(Trace, SecondTraceWhileOneRunsIsRefusedClearly) {
   TraceHost host;
   std::string first = host.dir() + "/first.json", second = host.dir() + "/second.json";
   Child running = Child::spawn({gops_cli(), "trace", "--seconds", "2", "-o", first, std::to_string(host.pid())},
                                host.env());
   ASSERT_TRUE(running.wait_for_output("Tracing now"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The first trace runs once its per-thread timers exist in the host.
+  ASSERT_TRUE(eventually([&] { return posix_timers_of(host.pid()) > 0; }, std::chrono::seconds(20)));
   auto r = run({gops_cli(), "trace", "--seconds", "1", "-o", second, std::to_string(host.pid())}, host.env());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "gops: gops agent (C++): trace refused: a trace is already running; try again when it ends\n");

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/blocked_in.hpp"
+
 namespace {
 
 std::atomic<unsigned long> g_spins{0};
@@ -70,10 +72,18 @@ extern "C" void host_sigterm(int) {
   ::_exit(7);
 }
 
-void start_named(const char* name, void (*fn)()) {
-  std::thread t(fn);
-  pthread_setname_np(t.native_handle(), name);
+// Starts `fn` on a thread named `name` and returns its TID once the thread
+// is running (the name is set before that, by the thread itself).
+pid_t start_named(const char* name, void (*fn)()) {
+  std::atomic<pid_t> tid{0};
+  std::thread t([&tid, name, fn] {
+    pthread_setname_np(pthread_self(), name);
+    tid.store(gops::test::current_tid());
+    fn();
+  });
   t.detach();
+  while (tid.load() == 0) std::this_thread::yield();
+  return tid.load();
 }
 
 std::vector<char*> g_blocks;
@@ -113,10 +123,15 @@ int main(int argc, char** argv) {
     if (a == "--threads" && i + 1 < argc) extra_threads = std::atoi(argv[++i]);
     if (a == "--host-sigterm") ::signal(SIGTERM, host_sigterm);
   }
-  start_named("sleeper", gops_test_sleeper_loop);
+  // Each thread is where the tests look for it before the agent is
+  // announced: asleep in its nap, spinning, parked with signals blocked.
+  std::vector<pid_t> nappers = {start_named("sleeper", gops_test_sleeper_loop)};
   start_named("spinner", gops_test_spinner_loop);
-  start_named("masked", gops_test_masked_wait);
-  for (int i = 0; i < extra_threads; ++i) start_named("idle", gops_test_sleeper_loop);
+  pid_t masked = start_named("masked", gops_test_masked_wait);
+  for (int i = 0; i < extra_threads; ++i) nappers.push_back(start_named("idle", gops_test_sleeper_loop));
+  for (pid_t tid : nappers) gops::test::wait_until_blocked_in(tid, SYS_clock_nanosleep);
+  gops::test::wait_until_blocked_in(masked, SYS_futex);
+  while (g_spins.load() == 0) std::this_thread::yield();
 
   auto r = gops::agent::listen(options);
   if (!r.ok) {
