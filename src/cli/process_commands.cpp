@@ -10,6 +10,7 @@
 #include "cli/cli.hpp"
 #include "cli/process_format.hpp"
 #include "cli/process_scan.hpp"
+#include "common/text.hpp"
 
 namespace gops::cli {
 namespace {
@@ -27,7 +28,8 @@ int print(const std::string& text) {
 ScanResult scan(const Cli& cli) {
   ScanResult r = scan_processes();
   if (cli.verbose) {
-    for (const auto& why : r.skipped) std::fprintf(stderr, "gops: skipped %s\n", why.c_str());
+    for (const auto& why : r.skipped)
+      std::fprintf(stderr, "gops: skipped %s\n", text::escape_for_terminal(why).c_str());
     std::fprintf(stderr, "gops: %zu processes listed, %zu skipped, %zu executables read\n", r.processes.size(),
                  r.skipped.size(), r.executables_read);
   }
