@@ -32,7 +32,7 @@ constexpr bool kThreadSanitizer = false;
 extern "C" {
 void gops_stack_test_sleeper(int fd);
 void gops_stack_test_masked_sleeper(int fd);
-void gops_stack_test_spinner(const std::atomic<bool>* stop);
+void gops_stack_test_spinner(const std::atomic<bool>* stop, std::atomic<bool>* spinning);
 
 // Out of line and distinct: the dump must show them by name.
 // Asleep in poll() until the pipe closes. Under ThreadSanitizer it wakes

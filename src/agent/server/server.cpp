@@ -295,19 +295,21 @@ void Server::work_loop() {
       CommandContext context{&options_, &counters_, {c->stop.get_token(), closing_.get_token()}};
       c->reply = run_command(c->parser.request(), context);
     }
-    if (closing_.stop_requested()) {
-      // The poll loop is going: say why the command stopped while we can
-      // (one short line fits in the socket's buffer).
+    // Closing: the poll loop is going away, so the reply (one short line,
+    // "... stopped: the agent is closing") is sent from here, where it fits
+    // in the socket's buffer, and not handed back to be sent twice.
+    const bool closing = closing_.stop_requested();
+    if (closing) {
       [[maybe_unused]] ssize_t n =
           ::send(c->fd, c->reply.text.data(), c->reply.text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     {
       std::lock_guard guard(mutex_);
-      done_.push_back(c);
+      if (!closing) done_.push_back(c);
       if (costly) --costly_running_;
     }
     if (costly) work_ready_.notify_one();  // a costly job may wait for that slot
-    signal_fd(wake_fd_);
+    if (!closing) signal_fd(wake_fd_);
   }
 }
 
