@@ -66,11 +66,12 @@ Result<std::int64_t> parse_int(const std::string& s) {
 
 Result<AgentClient> connect_to(const AgentArgs& a) {
   if (a.target.empty()) return Error{"missing PID or address"};
-  auto target = client::resolve_target(a.target, protocol::process_env());
-  if (!target) return target.error();
   client::Timeouts t;
   t.connect = to_millis(a.connect_timeout_s);
   t.idle = to_millis(a.timeout_s);
+  // Finding the agent gets the connect timeout too.
+  auto target = client::resolve_target(a.target, protocol::process_env(), t.connect);
+  if (!target) return target.error();
   return AgentClient(std::move(target->endpoints), t);
 }
 

@@ -2,12 +2,14 @@
 
 #include <charconv>
 
+#include "client/deadline.hpp"
 #include "client/port_lookup.hpp"
 
 namespace gops::client {
 namespace {
 
-Result<ResolvedTarget> resolve(std::string_view text, const protocol::EnvLookup& env) {
+Result<ResolvedTarget> resolve(std::string_view text, const protocol::EnvLookup& env,
+                               std::chrono::milliseconds limit) {
   if (text.find(':') != std::string_view::npos) {
     auto endpoints = resolve_host_port(text);
     if (!endpoints) return endpoints.error();
@@ -17,15 +19,18 @@ Result<ResolvedTarget> resolve(std::string_view text, const protocol::EnvLookup&
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
   if (ec != std::errc{} || end != text.data() + text.size() || pid <= 0)
     return Error{"couldn't parse PID: \"" + std::string(text.substr(0, 64)) + "\" is not a process ID"};
-  auto agent = find_local_agent(pid, env);
+  auto agent = with_deadline<LocalAgent>(
+      limit, [pid, env] { return find_local_agent(pid, env); },
+      "couldn't get port for PID " + std::to_string(pid) + ": looking for its port file");
   if (!agent) return agent.error();
   return ResolvedTarget{{agent->endpoint}, pid, agent->port_file};
 }
 
 }  // namespace
 
-Result<ResolvedTarget> resolve_target(std::string_view text, const protocol::EnvLookup& env) {
-  auto r = resolve(text, env);
+Result<ResolvedTarget> resolve_target(std::string_view text, const protocol::EnvLookup& env,
+                                      std::chrono::milliseconds limit) {
+  auto r = resolve(text, env, limit);
   if (!r) return Error{"couldn't resolve addr or pid " + std::string(text.substr(0, 256)) + " to TCPAddress: " + r.message()};
   return r;
 }

@@ -1,6 +1,7 @@
 // What the user named on the command line: a local PID or a remote agent.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +21,10 @@ struct ResolvedTarget {
 
 // As the Go gops: text containing ':' is host:port ("[v6]:port",
 // "name:port"); anything else must be a PID, found through its port file and
-// checked by the owner check (port_lookup.hpp). Every error reads
-// "couldn't resolve addr or pid TEXT to TCPAddress: ...".
-Result<ResolvedTarget> resolve_target(std::string_view text, const protocol::EnvLookup& env);
+// checked by the owner check (port_lookup.hpp), which must be done within
+// `limit` (deadline.hpp). Every error reads "couldn't resolve addr or pid
+// TEXT to TCPAddress: ...".
+Result<ResolvedTarget> resolve_target(std::string_view text, const protocol::EnvLookup& env,
+                                      std::chrono::milliseconds limit = std::chrono::seconds(5));
 
 }  // namespace gops::client
