@@ -153,19 +153,20 @@ Result<DumpFile> DumpFile::at(const std::string& path) {
       ::close(probe);
       return errno_error("stat", path, err);
     }
-    if (!S_ISREG(st.st_mode)) {
-      // A device, a FIFO with a reader, a terminal: write into it.
-      ::fcntl(probe, F_SETFL, ::fcntl(probe, F_GETFL) & ~O_NONBLOCK);
-      return stream_into(probe, true);
-    }
-    // Our own stdout or stderr under another name (/dev/stdout, /dev/fd/1
-    // redirected to a file): write through that descriptor, as `-`.
+    // Our own stdout or stderr under another name (/dev/stdout, /dev/fd/1,
+    // whether a pipe, a terminal or a file): write through that descriptor,
+    // as `-`, so that the messages can keep out of the data's way.
     for (int own : {STDOUT_FILENO, STDERR_FILENO}) {
       struct stat own_st {};
       if (::fstat(own, &own_st) == 0 && same_file(st, own_st)) {
         ::close(probe);
         return stream_into(own, false);
       }
+    }
+    if (!S_ISREG(st.st_mode)) {
+      // A device, a FIFO with a reader, a terminal: write into it.
+      ::fcntl(probe, F_SETFL, ::fcntl(probe, F_GETFL) & ~O_NONBLOCK);
+      return stream_into(probe, true);
     }
     // A regular file: the one the path leads to (through any symlinks) is
     // replaced once the data is complete.

@@ -182,6 +182,27 @@ TEST_F(DumpCommands, DashWritesTheDataToStdoutAndTheMessagesToStderr) {
   EXPECT_THAT(top.out, HasSubstr("main.retainForHeapProfile"));
 }
 
+TEST_F(DumpCommands, DevStdoutIsStdoutAndTheMessagesKeepOutOfTheData) {
+  // stdout here is a file the test reads; through a pipe it is the same.
+  for (const char* name : {"/dev/stdout", "/proc/self/fd/1"}) {
+    auto r = gops({"pprof-heap", peer_.pid_text(), "-o", name}, env());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, std::string("Profile dump saved to: ") + name + "\n");
+    EXPECT_EQ(r.out.substr(0, 2), "\x1f\x8b") << name;
+  }
+  // Through a pipe, nothing but the data goes down the pipe.
+  auto file = out_path("piped.pb.gz");
+  auto piped = run({"sh", "-c", "\"$0\" pprof-heap \"$1\" -o /dev/stdout | cat >\"$2\"", gops_cli(),
+                    peer_.pid_text(), file},
+                   env());
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.err, "Profile dump saved to: /dev/stdout\n");
+  std::string data = read_file(file);
+  EXPECT_EQ(data.substr(0, 2), "\x1f\x8b");
+  EXPECT_EQ(data.find("Profile dump saved"), std::string::npos);
+  EXPECT_THAT(go({"tool", "pprof", "-top", file}).out, HasSubstr("main.retainForHeapProfile"));
+}
+
 TEST_F(DumpCommands, AReplyLargerThanTheCapStopsAndKeepsNothing) {
   auto file = out_path("capped");
   auto r = gops({"pprof-heap", peer_.pid_text(), "--max-size", "100", "-o", file}, env());
