@@ -86,7 +86,9 @@ ModuleData to_moduledata(std::uint64_t addr, const std::uint64_t* md, const Head
   m.maxpc = md[21];
   m.text = md[22];
   m.etext = md[23];
-  m.text_start = h.format == PclnFormat::k116 ? m.text : h.text_start;
+  // Entry offsets count from moduledata.text (pcHeader.textStart held the
+  // same value until 1.26, which leaves that field zero).
+  m.text_start = m.text;
   return m;
 }
 

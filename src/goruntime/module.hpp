@@ -38,7 +38,7 @@ struct ModuleData {
   std::uint64_t pcheader = 0;  // of runtime.pcHeader
   PclnFormat format = PclnFormat::k120;
   std::uint64_t nfunc = 0;
-  std::uint64_t text_start = 0;  // base of 1.18+ entry offsets (pcHeader.textStart)
+  std::uint64_t text_start = 0;  // base of 1.18+ entry offsets (moduledata.text)
   Slice funcnametab, cutab, filetab, pctab, pclntable, ftab;
   std::uint64_t minpc = 0, maxpc = 0, text = 0, etext = 0;
 };

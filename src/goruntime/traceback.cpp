@@ -218,12 +218,16 @@ std::string stack_abi_args(const Func& f, std::uint64_t argp, const StackCopy& s
 std::vector<Logical> logical_frames(const GoProcess& p, const Unwound& u, const StackCopy& stack, bool trap) {
   std::vector<Logical> out;
   const PcLnTab& t = p.table();
-  bool waspanic = false;
+  const bool sym_pc_args = p.release().minor >= 21;
+  bool waspanic = false;  // the frame below was injected by a signal: this PC is not a return address
   for (std::size_t n = 0; n < u.frames.size(); ++n) {
     const PhysicalFrame& fr = u.frames[n];
     const Func& f = fr.func;
     std::uint64_t tracepc = fr.pc;
     if ((n > 0 || !trap) && fr.pc > f.entry && !waspanic) --tracepc;
+    // The PC the arguments' liveness is looked up at: the call (1.21+:
+    // unwinder.symPC), or the outermost inlining call site (before).
+    const std::uint64_t sym_pc = tracepc;
     if (auto tree = t.funcdata(f, kFuncdataInlTree)) {
       for (int depth = 0; depth < 1000; ++depth) {
         auto ix = t.pcdata(f, kPcdataInlTreeIndex, tracepc);
@@ -248,9 +252,13 @@ std::vector<Logical> logical_frames(const GoProcess& p, const Unwound& u, const 
     l.pc = fr.pc;
     if (fr.pc > f.entry) l.offset = fr.pc - f.entry;
     std::uint64_t argp = fr.fp + arch::min_frame_size();
-    l.args = p.layout().register_args ? register_abi_args(p, f, argp, tracepc, stack) : stack_abi_args(f, argp, stack);
+    l.args = p.layout().register_args ? register_abi_args(p, f, argp, sym_pc_args ? sym_pc : tracepc, stack)
+                                      : stack_abi_args(f, argp, stack);
     out.push_back(l);
-    waspanic = l.name == "runtime.sigpanic";
+    // 1.21's unwinder also treats the callers of asyncPreempt and
+    // debugCallV2 as interrupted, not calling.
+    waspanic = l.name == "runtime.sigpanic" ||
+               (sym_pc_args && (l.name == "runtime.asyncPreempt" || l.name == "runtime.debugCallV2"));
   }
   return out;
 }
