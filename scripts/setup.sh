@@ -21,6 +21,7 @@ test_packages=(
   valgrind heaptrack
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev
+  libcapstone-dev delve
 )
 
 packages=("${build_packages[@]}")

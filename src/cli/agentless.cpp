@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "attach/freeze.hpp"
+#include "attach/proc_task.hpp"
 #include "binfmt/go_info.hpp"
 #include "cli/cli.hpp"
 #include "client/port_lookup.hpp"
@@ -42,7 +43,25 @@ bool go_or_private(pid_t pid) {
   return binfmt::read_go_info_file(exe).ok();
 }
 
-Result<std::unique_ptr<goruntime::GoProcess>> open(pid_t pid) { return goruntime::GoProcess::open(pid); }
+// Running, not a zombie.
+bool alive(pid_t pid) {
+  auto st = attach::read_process_status(pid);
+  return st && st->state != 'Z' && st->state != 'X';
+}
+
+// The error of a read that failed: whatever it was, if the target is gone
+// now, that is the reason.
+int fail_reading(pid_t pid, const std::string& message) {
+  if (!alive(pid)) return fail("process " + std::to_string(pid) + " exited while gops was reading it");
+  return fail(message);
+}
+
+Result<std::unique_ptr<goruntime::GoProcess>> open(pid_t pid) {
+  if (!alive(pid)) return Error{"no process with PID " + std::to_string(pid)};
+  auto p = goruntime::GoProcess::open(pid);
+  if (!p && !alive(pid)) return Error{"process " + std::to_string(pid) + " exited while gops was reading it"};
+  return p;
+}
 
 }  // namespace
 
@@ -67,14 +86,14 @@ int agentless_stack(pid_t pid, const AgentlessOptions& options) {
     // Everything but the copies is read before the stop; the copies are
     // unwound and formatted after the target runs again.
     auto freeze = attach::Freeze::stop(pid);
-    if (!freeze) return fail(freeze.message());
+    if (!freeze) return fail_reading(pid, freeze.message());
     dump_options.freeze = freeze->get();
     auto capture = goruntime::capture_goroutines(**process, dump_options);
     auto paused = (*freeze)->thaw();
     std::size_t stopped = 0, not_stopped = 0;
     for (const auto& t : (*freeze)->threads()) (t.stop == attach::ThreadStop::kStopped ? stopped : not_stopped) += 1;
     freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
-    if (!capture) return fail(capture.message());
+    if (!capture) return fail_reading(pid, capture.message());
     dump = goruntime::describe_goroutines(**process, *capture, options.all);
     dump.paused_ms = std::chrono::duration<double, std::milli>(paused).count();
     if (not_stopped)
@@ -82,7 +101,7 @@ int agentless_stack(pid_t pid, const AgentlessOptions& options) {
                            " could not be stopped (zombie or uninterruptible sleep)");
   } else {
     auto d = goruntime::dump_goroutines(**process, dump_options);
-    if (!d) return fail(d.message());
+    if (!d) return fail_reading(pid, d.message());
     dump = std::move(*d);
   }
   print(options.json ? stackdump::to_json(dump) : stackdump::format_go(dump));
@@ -93,7 +112,7 @@ int agentless_stats(pid_t pid) {
   auto process = open(pid);
   if (!process) return fail(process.message());
   auto st = goruntime::read_stats(**process);
-  if (!st) return fail(st.message());
+  if (!st) return fail_reading(pid, st.message());
   print("goroutines: " + std::to_string(st->goroutines) + "\nOS threads: " + std::to_string(st->threads) +
         "\nGOMAXPROCS: " + std::to_string(st->gomaxprocs) + "\nnum CPU: " + std::to_string(st->ncpu) + "\n");
   return 0;
