@@ -21,7 +21,7 @@ test_packages=(
   valgrind heaptrack
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev
-  libcapstone-dev delve
+  libzydis-dev delve
 )
 
 packages=("${build_packages[@]}")

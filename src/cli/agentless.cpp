@@ -83,8 +83,9 @@ int agentless_stack(pid_t pid, const AgentlessOptions& options) {
   dump_options.all = options.all;
   stackdump::StackDump dump;
   if (options.freeze) {
-    // Everything but the copies is read before the stop; the copies are
-    // unwound and formatted after the target runs again.
+    // Everything but the goroutines themselves is looked up before the
+    // stop; their copies are unwound and formatted after it runs again.
+    if (auto s = goruntime::prepare_capture(**process); !s) return fail_reading(pid, s.message());
     auto freeze = attach::Freeze::stop(pid);
     if (!freeze) return fail_reading(pid, freeze.message());
     dump_options.freeze = freeze->get();

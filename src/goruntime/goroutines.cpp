@@ -56,17 +56,19 @@ Result<std::vector<std::uint64_t>> read_allgs(const GoProcess& p) {
 }
 
 // Batched reads of g records; nullopt for a g that could not be read.
-Result<std::vector<std::optional<GRecord>>> read_gs(const GoProcess& p, const std::vector<std::uint64_t>& addrs) {
+// `prefix`: only the fields that change when a goroutine runs (a re-read).
+Result<std::vector<std::optional<GRecord>>> read_gs(const GoProcess& p, const std::vector<std::uint64_t>& addrs,
+                                                    bool prefix = false) {
   const GLayout& L = p.layout().g;
-  std::size_t size = static_cast<std::size_t>(L.read_size());
-  std::vector<std::uint8_t> buf(addrs.size() * size);
+  std::size_t size = static_cast<std::size_t>(prefix ? L.state_size() : L.read_size());
+  std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[addrs.size() * size]);
   std::vector<attach::ReadPiece> pieces;
   pieces.reserve(addrs.size());
-  for (std::size_t i = 0; i < addrs.size(); ++i) pieces.push_back({addrs[i], buf.data() + i * size, size});
+  for (std::size_t i = 0; i < addrs.size(); ++i) pieces.push_back({addrs[i], buf.get() + i * size, size});
   if (auto s = p.memory().read_batch(pieces); !s) return s.error();
   std::vector<std::optional<GRecord>> out(addrs.size());
   for (std::size_t i = 0; i < addrs.size(); ++i)
-    if (pieces[i].ok) out[i] = parse_g({buf.data() + i * size, size}, L, addrs[i]);
+    if (pieces[i].ok) out[i] = parse_g({buf.get() + i * size, size}, L, addrs[i]);
   return out;
 }
 
@@ -145,6 +147,19 @@ bool choose_start(const GoProcess& p, GoroutineCapture& c, const DumpOptions& o,
 
 }  // namespace
 
+Status prepare_capture(const GoProcess& p) {
+  auto addrs = read_allgs(p);
+  if (!addrs) return addrs.error();
+  auto records = read_gs(p, *addrs);
+  if (!records) return records.error();
+  for (const auto& r : *records)
+    if (r && !gone(*r) && valid(p, *r)) {
+      is_system_goroutine(p, *r);
+      p.find(r->gopc);
+    }
+  return Ok{};
+}
+
 Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& options) {
   Capture cap;
   auto addrs = read_allgs(p);
@@ -154,6 +169,8 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
   auto threads = options.freeze ? threads_of(p, *records) : std::map<std::uint64_t, pid_t>{};
 
   std::vector<std::size_t> to_read;  // captures whose stacks are to be copied
+  cap.goroutines.reserve(records->size());
+  to_read.reserve(records->size());
   for (const auto& r : *records) {
     if (!r) {
       ++cap.invalid;
@@ -191,14 +208,17 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
     if (options.freeze) break;
     std::vector<std::uint64_t> again;
     for (std::size_t i : to_read) again.push_back(cap.goroutines[i].g.address);
-    auto fresh = read_gs(p, again);
+    auto fresh = read_gs(p, again, true);
     if (!fresh) return fresh.error();
 
     std::vector<std::size_t> retry;
     for (std::size_t k = 0; k < to_read.size(); ++k) {
       GoroutineCapture& c = cap.goroutines[to_read[k]];
-      const auto& now = (*fresh)[k];
-      if (now && now->same_state(c.g) && pieces[k].ok) continue;
+      if ((*fresh)[k] && (*fresh)[k]->same_state(c.g) && pieces[k].ok) continue;
+      // It changed: read all of it again.
+      auto whole = read_gs(p, {c.g.address});
+      if (!whole) return whole.error();
+      const auto& now = (*whole)[0];
       // It ran: take its new state, unless it is gone or keeps moving.
       if (!now || gone(*now) || !valid(p, *now)) {
         c.exited = true;

@@ -43,6 +43,10 @@ struct Capture {
 };
 
 Result<Capture> capture_goroutines(const GoProcess& process, const DumpOptions& options = {});
+// Looks up, while the target runs, what capture_goroutines will need and
+// can keep (where allgs is, the functions its goroutines started in), so
+// that a capture under a freeze reads little but the goroutines themselves.
+Status prepare_capture(const GoProcess& process);
 stackdump::StackDump describe_goroutines(const GoProcess& process, const Capture& capture, bool all);
 
 // capture_goroutines + describe_goroutines.

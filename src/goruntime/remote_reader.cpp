@@ -10,7 +10,7 @@ const RemoteReader::Chunk& RemoteReader::chunk(std::uint64_t base) const {
   auto it = chunks_.find(base);
   if (it != chunks_.end()) return it->second;
   Chunk c;
-  c.bytes = std::make_unique<std::uint8_t[]>(kChunk);
+  c.bytes.reset(new std::uint8_t[kChunk]);  // no zero fill: every byte used is read first
   // One call for the whole chunk; if part of it is unmapped, page by page
   // (a page is mapped or not as a whole).
   if (memory_.read(base, {c.bytes.get(), kChunk}).ok()) {

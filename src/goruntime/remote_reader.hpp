@@ -1,6 +1,6 @@
 // Reads of scattered small pieces of another process's memory (inline
 // trees, argument metadata, function code, stack words) through a cache of
-// 64 KiB chunks, so that the thousand goroutines of a dump that share a
+// 16 KiB chunks, so that the thousand goroutines of a dump that share a
 // few functions cost a few system calls, not thousands. For memory that
 // does not change while we read: code and read-only data. (Stacks and
 // goroutine structs change; goroutines.cpp reads those directly.)
@@ -34,7 +34,7 @@ class RemoteReader {
   const attach::ProcessMemory& memory() const { return memory_; }
 
  private:
-  static constexpr std::uint64_t kChunk = 64 * 1024;
+  static constexpr std::uint64_t kChunk = 16 * 1024;  // 4 pages: few calls, little copied
   static constexpr std::uint64_t kPage = 4096;
   struct Chunk {
     std::unique_ptr<std::uint8_t[]> bytes;

@@ -1,6 +1,6 @@
 // A range of another process's read-only memory (its pclntab, a
 // function's code) as a binfmt::ByteView whose bytes are copied in on
-// demand, 64 KiB at a time, with process_vm_readv: lookups touch a few
+// demand, 16 KiB at a time, with process_vm_readv: lookups touch a few
 // pages of tables that can be tens of megabytes.
 #pragma once
 
@@ -39,7 +39,7 @@ class RemoteRegion final : public binfmt::Loader {
   const std::string& error() const { return error_; }
 
  private:
-  static constexpr std::uint64_t kChunk = 64 * 1024;
+  static constexpr std::uint64_t kChunk = 16 * 1024;
   const attach::ProcessMemory& memory_;
   std::uint64_t base_, size_;
   std::uint8_t* data_ = nullptr;  // mmap'ed: untouched pages cost nothing

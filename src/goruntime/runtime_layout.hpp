@@ -27,6 +27,9 @@ struct GLayout {
   int gopc, startpc;
   // Bytes to read to cover every field above.
   int read_size() const { return startpc + 8; }
+  // Bytes to read to cover the fields that change when the goroutine runs
+  // (GRecord::same_state).
+  int state_size() const { return (tracking_seq > waitreason ? tracking_seq : waitreason) + 1; }
 };
 
 // Function IDs (_func.funcID) whose value the traceback rules need and
