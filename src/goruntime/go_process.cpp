@@ -7,6 +7,7 @@
 
 #include "attach/access_error.hpp"
 #include "binfmt/go_info.hpp"
+#include "goruntime/traceback.hpp"
 
 namespace gops::goruntime {
 namespace {
@@ -81,7 +82,11 @@ Result<std::unique_ptr<GoProcess>> GoProcess::open(pid_t pid) {
   if (!table) return table.error();
   p->table_ = std::move(*table);
   p->vars_ = std::make_unique<RuntimeVars>(*p->table_, p->reader_);
+  p->traceback_cache_ = std::make_unique<TracebackCache>();
   return p;
 }
+
+GoProcess::GoProcess(pid_t pid) : memory_(pid), reader_(memory_) {}
+GoProcess::~GoProcess() = default;
 
 }  // namespace gops::goruntime

@@ -19,6 +19,8 @@
 
 namespace gops::goruntime {
 
+struct TracebackCache;  // traceback.cpp: what a PC's frames look like
+
 class GoProcess {
  public:
   // Errors, one line each: no such process, not ours to read (why: see
@@ -37,8 +39,11 @@ class GoProcess {
   // The function holding pc, by the function table.
   std::optional<Func> find(std::uint64_t pc) const { return table_->find(pc); }
 
+  TracebackCache& traceback_cache() const { return *traceback_cache_; }
+  ~GoProcess();
+
  private:
-  explicit GoProcess(pid_t pid) : memory_(pid), reader_(memory_) {}
+  explicit GoProcess(pid_t pid);
 
   attach::ProcessMemory memory_;
   RemoteReader reader_;
@@ -47,6 +52,7 @@ class GoProcess {
   ModuleData module_;
   std::unique_ptr<PcLnTab> table_;
   std::unique_ptr<RuntimeVars> vars_;
+  std::unique_ptr<TracebackCache> traceback_cache_;
 };
 
 }  // namespace gops::goruntime

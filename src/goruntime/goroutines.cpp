@@ -6,6 +6,7 @@
 #include <map>
 
 #include "attach/proc_task.hpp"
+#include "goruntime/arena.hpp"
 #include "goruntime/traceback.hpp"
 
 namespace gops::goruntime {
@@ -21,7 +22,7 @@ struct GoroutineCapture {
   bool exited = false;  // gone while being read: not shown
 };
 
-Capture::Capture() = default;
+Capture::Capture() : arena(std::make_unique<Arena>()) {}
 Capture::~Capture() = default;
 Capture::Capture(Capture&&) noexcept = default;
 Capture& Capture::operator=(Capture&&) noexcept = default;
@@ -61,14 +62,15 @@ Result<std::vector<std::optional<GRecord>>> read_gs(const GoProcess& p, const st
                                                     bool prefix = false) {
   const GLayout& L = p.layout().g;
   std::size_t size = static_cast<std::size_t>(prefix ? L.state_size() : L.read_size());
-  std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[addrs.size() * size]);
+  Arena scratch;
+  std::uint8_t* buf = scratch.allocate(addrs.size() * size + 1);
   std::vector<attach::ReadPiece> pieces;
   pieces.reserve(addrs.size());
-  for (std::size_t i = 0; i < addrs.size(); ++i) pieces.push_back({addrs[i], buf.get() + i * size, size});
+  for (std::size_t i = 0; i < addrs.size(); ++i) pieces.push_back({addrs[i], buf + i * size, size});
   if (auto s = p.memory().read_batch(pieces); !s) return s.error();
   std::vector<std::optional<GRecord>> out(addrs.size());
   for (std::size_t i = 0; i < addrs.size(); ++i)
-    if (pieces[i].ok) out[i] = parse_g({buf.get() + i * size, size}, L, addrs[i]);
+    if (pieces[i].ok) out[i] = parse_g({buf + i * size, size}, L, addrs[i]);
   return out;
 }
 
@@ -201,8 +203,10 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
       GoroutineCapture& c = cap.goroutines[i];
       std::uint64_t end = std::min(c.g.stack_hi, c.start->sp + kMaxStackCopy);
       c.stack.base = c.start->sp;
-      c.stack.bytes.assign(end - c.start->sp, 0);
-      pieces.push_back({c.stack.base, c.stack.bytes.data(), c.stack.bytes.size()});
+      c.stack.size = end - c.start->sp;
+      std::uint8_t* copy = cap.arena->allocate(c.stack.size);
+      c.stack.bytes = copy;
+      pieces.push_back({c.stack.base, copy, c.stack.size});
     }
     if (auto s = p.memory().read_batch(pieces); !s) return s.error();
     if (options.freeze) break;

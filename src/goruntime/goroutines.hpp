@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "attach/freeze.hpp"
 #include "common/result.hpp"
@@ -32,7 +33,9 @@ struct DumpOptions {
 // copy of its stack from there up. Only this needs the target (frozen or
 // consistent); unwinding and formatting work on the copies.
 struct GoroutineCapture;
+class Arena;
 struct Capture {
+  std::unique_ptr<Arena> arena;  // the stack copies
   std::vector<GoroutineCapture> goroutines;
   std::uint64_t invalid = 0;
   std::uint64_t changing = 0;

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "attach/process_memory.hpp"
+#include "goruntime/arena.hpp"
 
 namespace gops::goruntime {
 
@@ -37,12 +38,13 @@ class RemoteReader {
   static constexpr std::uint64_t kChunk = 16 * 1024;  // 4 pages: few calls, little copied
   static constexpr std::uint64_t kPage = 4096;
   struct Chunk {
-    std::unique_ptr<std::uint8_t[]> bytes;
+    std::uint8_t* bytes = nullptr;  // in arena_
     std::uint64_t page_ok = 0;  // bit i: page i of the chunk was read
   };
   const Chunk& chunk(std::uint64_t base) const;
 
   const attach::ProcessMemory& memory_;
+  mutable Arena arena_;
   mutable std::unordered_map<std::uint64_t, Chunk> chunks_;
 };
 

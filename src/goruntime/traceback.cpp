@@ -23,10 +23,18 @@ T field(std::span<const std::uint8_t> b, int off) {
   return v;
 }
 
+// "0x1d": as the runtime's hex() prints (snprintf is most of a dump's time).
 std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
+  char buf[18];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  *--p = 'x';
+  *--p = '0';
+  return std::string(p, end);
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -123,21 +131,27 @@ struct Logical {
   std::string args;
 };
 
-// printArgs (1.17+): the compiler's description of the argument words
-// (_FUNCDATA_ArgInfo), their liveness at pc (1.18+: "?" after a value
-// that may be stale), read from the frame's argument area.
-std::string register_abi_args(const GoProcess& p, const Func& f, std::uint64_t argp, std::uint64_t pc,
-                              const StackCopy& stack) {
+// How printArgs prints one frame's arguments (1.17+): the compiler's
+// description (_FUNCDATA_ArgInfo) with each slot's liveness at the PC
+// (1.18+: "?" after a value that may be stale), resolved once per PC;
+// only the values come from each goroutine's stack.
+struct ArgStep {
+  enum Kind : std::uint8_t { kValue, kStartAgg, kEndAgg, kDots, kTooLarge } kind;
+  std::uint8_t off = 0, size = 0;
+  bool live = true;
+};
+
+std::vector<ArgStep> arg_plan(const GoProcess& p, const Func& f, std::uint64_t pc) {
   constexpr std::uint8_t kEndSeq = 0xff, kStartAgg = 0xfe, kEndAgg = 0xfd, kDotdotdot = 0xfc, kOffsetTooLarge = 0xfb;
   constexpr std::size_t kMaxLen = (5 * 3 + 2) * 10 + 1;
+  std::vector<ArgStep> plan;
   auto info = p.table().funcdata(f, kFuncdataArgInfo);
-  if (!info) return "";
+  if (!info) return plan;
   std::uint8_t prog[kMaxLen];
   std::size_t have = 0;
   // The description may end close to unmapped memory: read what is there.
   for (std::size_t n = kMaxLen; n > 0 && have == 0; n /= 2)
     if (p.reader().read(*info, {prog, n})) have = n;
-  if (have == 0) return "";
 
   const bool liveness = p.release().minor >= 18;
   std::uint64_t live_info = 0;  // 0: none
@@ -152,47 +166,69 @@ std::string register_abi_args(const GoProcess& p, const Func& f, std::uint64_t a
     auto bits = p.reader().value<std::uint8_t>(live_info + static_cast<std::uint64_t>(live_idx) + slot / 8);
     return !bits || (*bits & (1u << (slot % 8))) != 0;
   };
-
-  std::string out;
-  bool start = true;
-  auto comma = [&] {
-    if (!start) out += ", ";
-  };
   std::uint8_t slot = 0;
   for (std::size_t pi = 0; pi < have;) {
     std::uint8_t o = prog[pi++];
     if (o == kEndSeq) break;
     if (o == kStartAgg) {
-      comma();
-      out += "{";
-      start = true;
-      continue;
-    }
-    if (o == kEndAgg) {
-      out += "}";
+      plan.push_back({ArgStep::kStartAgg});
+    } else if (o == kEndAgg) {
+      plan.push_back({ArgStep::kEndAgg});
     } else if (o == kDotdotdot) {
-      comma();
-      out += "...";
+      plan.push_back({ArgStep::kDots});
     } else if (o == kOffsetTooLarge) {
-      comma();
-      out += "_";
+      plan.push_back({ArgStep::kTooLarge});
     } else {
-      comma();
       if (pi >= have) break;
       std::uint8_t sz = prog[pi++];
-      std::uint64_t x = 0;
-      if (auto w = stack.word(argp + o)) {
-        x = *w;
-      } else if (!p.reader().memory().read(argp + o, {reinterpret_cast<std::uint8_t*>(&x), 8}).ok()) {
-        x = 0;
-      }
-      if (sz < 8) {
-        unsigned shift = 64 - sz * 8u;
-        x = x << shift >> shift;
-      }
-      out += hex(x);
-      if (liveness && !is_live(o, slot)) out += "?";
+      plan.push_back({ArgStep::kValue, o, sz, !liveness || is_live(o, slot)});
       if (o >= start_offset) ++slot;
+    }
+  }
+  return plan;
+}
+
+std::string register_abi_args(const GoProcess& p, const std::vector<ArgStep>& plan, std::uint64_t argp,
+                              const StackCopy& stack) {
+  std::string out;
+  bool start = true;
+  auto comma = [&] {
+    if (!start) out += ", ";
+  };
+  for (const ArgStep& step : plan) {
+    switch (step.kind) {
+      case ArgStep::kStartAgg:
+        comma();
+        out += "{";
+        start = true;
+        continue;
+      case ArgStep::kEndAgg:
+        out += "}";
+        break;
+      case ArgStep::kDots:
+        comma();
+        out += "...";
+        break;
+      case ArgStep::kTooLarge:
+        comma();
+        out += "_";
+        break;
+      case ArgStep::kValue: {
+        comma();
+        std::uint64_t x = 0;
+        if (auto w = stack.word(argp + step.off)) {
+          x = *w;
+        } else if (!p.reader().memory().read(argp + step.off, {reinterpret_cast<std::uint8_t*>(&x), 8}).ok()) {
+          x = 0;
+        }
+        if (step.size < 8) {
+          unsigned shift = 64 - step.size * 8u;
+          x = x << shift >> shift;
+        }
+        out += hex(x);
+        if (!step.live) out += "?";
+        break;
+      }
     }
     start = false;
   }
@@ -214,51 +250,78 @@ std::string stack_abi_args(const Func& f, std::uint64_t argp, const StackCopy& s
   return out;
 }
 
+}  // namespace
+
+// The frames of one PC (inlined ones first), without the arguments.
+struct FrameShape {
+  std::vector<Logical> frames;
+  std::vector<ArgStep> args;  // the outer frame's
+  bool injected = false;      // sigpanic & co: the caller's PC is not a return address
+};
+
+TracebackCache::TracebackCache() = default;
+TracebackCache::~TracebackCache() = default;
+
+namespace {
+
+const FrameShape& frame_shape(const GoProcess& p, const PhysicalFrame& fr, bool back_up) {
+  auto& shapes = p.traceback_cache().shapes;
+  std::uint64_t key = fr.pc << 1 | (back_up ? 1 : 0);
+  if (auto it = shapes.find(key); it != shapes.end()) return *it->second;
+  auto shape = std::make_unique<FrameShape>();
+  const PcLnTab& t = p.table();
+  const Func& f = fr.func;
+  const bool sym_pc_args = p.release().minor >= 21;
+  std::uint64_t tracepc = back_up ? fr.pc - 1 : fr.pc;
+  // The PC the arguments' liveness is looked up at: the call (1.21+:
+  // unwinder.symPC), or the outermost inlining call site (before).
+  const std::uint64_t sym_pc = tracepc;
+  if (auto tree = t.funcdata(f, kFuncdataInlTree)) {
+    for (int depth = 0; depth < 1000; ++depth) {
+      auto ix = t.pcdata(f, kPcdataInlTreeIndex, tracepc);
+      if (!ix || *ix < 0) break;
+      auto call = t.inlined_call(*tree, *ix);
+      if (!call) break;
+      Logical l;
+      l.name = t.name_at(call->nameoff);
+      l.func_id = call->func_id;
+      l.where = t.file_line(f, tracepc);
+      l.inlined = true;
+      l.pc = fr.pc;
+      l.args = "...";
+      shape->frames.push_back(l);
+      tracepc = f.entry + static_cast<std::uint64_t>(static_cast<std::int64_t>(call->parent_pc));
+    }
+  }
+  Logical l;
+  l.name = t.name(f);
+  l.func_id = f.func_id;
+  l.where = t.file_line(f, tracepc);
+  l.pc = fr.pc;
+  if (fr.pc > f.entry) l.offset = fr.pc - f.entry;
+  shape->frames.push_back(l);
+  if (p.layout().register_args) shape->args = arg_plan(p, f, sym_pc_args ? sym_pc : tracepc);
+  // 1.21's unwinder also treats the callers of asyncPreempt and
+  // debugCallV2 as interrupted, not calling.
+  shape->injected = l.name == "runtime.sigpanic" ||
+                    (sym_pc_args && (l.name == "runtime.asyncPreempt" || l.name == "runtime.debugCallV2"));
+  return *shapes.emplace(key, std::move(shape)).first->second;
+}
+
 // The logical frames of the physical ones, innermost first.
 std::vector<Logical> logical_frames(const GoProcess& p, const Unwound& u, const StackCopy& stack, bool trap) {
   std::vector<Logical> out;
-  const PcLnTab& t = p.table();
-  const bool sym_pc_args = p.release().minor >= 21;
+  out.reserve(u.frames.size() + 4);
   bool waspanic = false;  // the frame below was injected by a signal: this PC is not a return address
   for (std::size_t n = 0; n < u.frames.size(); ++n) {
     const PhysicalFrame& fr = u.frames[n];
-    const Func& f = fr.func;
-    std::uint64_t tracepc = fr.pc;
-    if ((n > 0 || !trap) && fr.pc > f.entry && !waspanic) --tracepc;
-    // The PC the arguments' liveness is looked up at: the call (1.21+:
-    // unwinder.symPC), or the outermost inlining call site (before).
-    const std::uint64_t sym_pc = tracepc;
-    if (auto tree = t.funcdata(f, kFuncdataInlTree)) {
-      for (int depth = 0; depth < 1000; ++depth) {
-        auto ix = t.pcdata(f, kPcdataInlTreeIndex, tracepc);
-        if (!ix || *ix < 0) break;
-        auto call = t.inlined_call(*tree, *ix);
-        if (!call) break;
-        Logical l;
-        l.name = t.name_at(call->nameoff);
-        l.func_id = call->func_id;
-        l.where = t.file_line(f, tracepc);
-        l.inlined = true;
-        l.pc = fr.pc;
-        l.args = "...";
-        out.push_back(l);
-        tracepc = f.entry + static_cast<std::uint64_t>(static_cast<std::int64_t>(call->parent_pc));
-      }
-    }
-    Logical l;
-    l.name = t.name(f);
-    l.func_id = f.func_id;
-    l.where = t.file_line(f, tracepc);
-    l.pc = fr.pc;
-    if (fr.pc > f.entry) l.offset = fr.pc - f.entry;
+    bool back_up = (n > 0 || !trap) && fr.pc > fr.func.entry && !waspanic;
+    const FrameShape& shape = frame_shape(p, fr, back_up);
+    out.insert(out.end(), shape.frames.begin(), shape.frames.end());
     std::uint64_t argp = fr.fp + arch::min_frame_size();
-    l.args = p.layout().register_args ? register_abi_args(p, f, argp, sym_pc_args ? sym_pc : tracepc, stack)
-                                      : stack_abi_args(f, argp, stack);
-    out.push_back(l);
-    // 1.21's unwinder also treats the callers of asyncPreempt and
-    // debugCallV2 as interrupted, not calling.
-    waspanic = l.name == "runtime.sigpanic" ||
-               (sym_pc_args && (l.name == "runtime.asyncPreempt" || l.name == "runtime.debugCallV2"));
+    out.back().args = p.layout().register_args ? register_abi_args(p, shape.args, argp, stack)
+                                               : stack_abi_args(fr.func, argp, stack);
+    waspanic = shape.injected;
   }
   return out;
 }
@@ -347,7 +410,7 @@ GRecord parse_g(std::span<const std::uint8_t> b, const GLayout& L, std::uint64_t
 std::optional<std::uint64_t> StackCopy::word(std::uint64_t addr) const {
   if (!covers(addr, 8)) return std::nullopt;
   std::uint64_t v;
-  std::memcpy(&v, bytes.data() + (addr - base), 8);
+  std::memcpy(&v, bytes + (addr - base), 8);
   return v;
 }
 

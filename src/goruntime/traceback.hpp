@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,6 +16,17 @@
 #include "stackdump/stack_dump.hpp"
 
 namespace gops::goruntime {
+
+// What the frames at one PC look like whatever goroutine is there: its
+// inlined frames and the outer one (names, file:line, offset), and how to
+// read its arguments. Filled as PCs are seen; a thousand goroutines parked
+// in the same place are looked up once.
+struct FrameShape;
+struct TracebackCache {
+  TracebackCache();
+  ~TracebackCache();
+  std::unordered_map<std::uint64_t, std::unique_ptr<FrameShape>> shapes;  // by PC and lookup rule
+};
 
 // The fields of a runtime.g that gops uses.
 struct GRecord {
@@ -38,12 +51,14 @@ struct GRecord {
 
 GRecord parse_g(std::span<const std::uint8_t> bytes, const GLayout& layout, std::uint64_t address);
 
-// A copy of [base, base + bytes.size()) of a goroutine's stack.
+// A copy of [base, base + size) of a goroutine's stack (the bytes belong
+// to the capture's arena).
 struct StackCopy {
   std::uint64_t base = 0;
-  std::vector<std::uint8_t> bytes;
+  const std::uint8_t* bytes = nullptr;
+  std::uint64_t size = 0;
   bool covers(std::uint64_t addr, std::uint64_t n) const {
-    return addr >= base && addr - base <= bytes.size() && bytes.size() - (addr - base) >= n;
+    return addr >= base && addr - base <= size && size - (addr - base) >= n;
   }
   std::optional<std::uint64_t> word(std::uint64_t addr) const;
 };

@@ -20,10 +20,18 @@
 namespace gops::stackdump {
 namespace {
 
+// "0x1d": as the runtime's hex() prints (snprintf is most of a dump's time).
 std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
+  char buf[18];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  *--p = 'x';
+  *--p = '0';
+  return std::string(p, end);
 }
 
 void append_location(std::string& out, const std::string& file, int line, std::optional<std::uint64_t> offset) {
