@@ -55,6 +55,10 @@ Result<std::unique_ptr<GoProcess>> GoProcess::open(pid_t pid) {
     release = parse_release(info->go_version);
   }
 
+  // A release we cannot read is said as such before anything else fails.
+  if (release)
+    if (auto s = check_supported(*release); !s) return s.error();
+
   auto md = find_moduledata(p->memory_, *exe);
   if (!md) {
     if (!go_sections) return Error{"process " + std::to_string(pid) + " is not a Go program (" + exe->path + ")"};

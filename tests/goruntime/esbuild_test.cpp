@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "go_target.hpp"
+#include "goruntime/release.hpp"
 #include "oracle.hpp"
 
 namespace gops::test {
@@ -14,9 +15,21 @@ namespace {
 
 class Esbuild : public ::testing::TestWithParam<CorpusBinary> {};
 
+int minor(const CorpusBinary& b) { return goruntime::parse_release(b.go_version)->minor; }
+
 TEST_P(Esbuild, GoroutinesAsTheRuntimePrintsThem) {
   const CorpusBinary& b = GetParam();
   ASSERT_EQ(::access(b.path.c_str(), X_OK), 0) << b.path << " missing: run scripts/fetch-go-corpus.sh";
+  if (minor(b) < goruntime::kOldestMinor) {
+    // Older than gops reads: said so, naming the release.
+    auto t = GoTarget::start({b.path}, {}, "", 2);
+    ASSERT_TRUE(t.started());
+    auto r = run({gops_cli(), "stack", t.pid_text()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "gops: the program was built with " + b.go_version +
+                         ", older than the oldest release gops reads without an agent (go1.16)\n");
+    return;
+  }
   auto t = GoTarget::start({b.path}, {{"GOTRACEBACK", "system"}}, "", 2);
   ASSERT_TRUE(t.started());
   // Wait for the state under test: main blocked reading stdin.
