@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "go_target.hpp"
+#include "support/go_target.hpp"
 #include "goruntime/release.hpp"
 #include "goruntime/runtime_layout.hpp"
 

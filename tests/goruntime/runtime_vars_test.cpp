@@ -6,7 +6,7 @@
 
 #include "binfmt/file_image.hpp"
 #include "binfmt/image.hpp"
-#include "go_target.hpp"
+#include "support/go_target.hpp"
 #include "goruntime/go_process.hpp"
 
 namespace gops::test {

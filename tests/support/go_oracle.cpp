@@ -1,4 +1,4 @@
-#include "oracle.hpp"
+#include "support/go_oracle.hpp"
 
 #include <map>
 

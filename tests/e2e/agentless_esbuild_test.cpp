@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "go_target.hpp"
+#include "support/go_target.hpp"
 #include "goruntime/release.hpp"
-#include "oracle.hpp"
+#include "support/go_oracle.hpp"
 
 namespace gops::test {
 namespace {

@@ -1,4 +1,4 @@
-#include "go_target.hpp"
+#include "support/go_target.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "go_target.hpp"
+#include "support/go_target.hpp"
 
 namespace gops::test {
 namespace {

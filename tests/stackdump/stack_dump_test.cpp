@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "goruntime/release.hpp"
-#include "goruntime/runtime_layout.hpp"
 #include "stackdump/stack_dump.hpp"
 
 namespace gops::stackdump {
@@ -127,35 +125,6 @@ TEST(StackDump, JsonShapes) {
   ASSERT_EQ(native["threads"].size(), 2u);
   EXPECT_FALSE(native.contains("goroutines"));
   EXPECT_EQ(native["threads"][0]["frames"][3]["module_offset"], 0x2724a);
-}
-
-TEST(Release, ParsesWhatBinariesSay) {
-  EXPECT_EQ(goruntime::parse_release("go1.21.13")->minor, 21);
-  EXPECT_EQ(goruntime::parse_release("go1.18")->minor, 18);
-  EXPECT_EQ(goruntime::parse_release("devel go1.24-abcdef Tue Jan 1")->minor, 24);
-  EXPECT_FALSE(goruntime::parse_release("unknown"));
-  EXPECT_EQ(goruntime::check_supported(*goruntime::parse_release("go1.15.2")).message(),
-            "the program was built with go1.15.2, older than the oldest release gops reads without an agent (go1.16)");
-  EXPECT_EQ(goruntime::check_supported(*goruntime::parse_release("go1.28.1")).message(),
-            "the program was built with go1.28.1, newer than the newest release whose runtime layout this gops knows (go1.27)");
-}
-
-TEST(RuntimeLayout, EveryReleaseHasOneWithItsWaitReasons) {
-  for (int minor = goruntime::kOldestMinor; minor <= goruntime::kNewestMinor; ++minor) {
-    auto l = goruntime::runtime_layout(minor);
-    ASSERT_TRUE(l) << minor;
-    EXPECT_EQ(l->wait_reasons[0], "") << minor;
-    EXPECT_EQ(l->wait_reasons[1], "GC assist marking") << minor;
-    EXPECT_GT(l->g.read_size(), l->g.goid) << minor;
-  }
-  EXPECT_FALSE(goruntime::runtime_layout(15));
-  EXPECT_FALSE(goruntime::runtime_layout(28));
-  // Reasons move between releases: "sleep" is 19 in 1.19, 14 in 1.26.
-  EXPECT_EQ(goruntime::runtime_layout(19)->wait_reasons[19], "sleep");
-  EXPECT_EQ(goruntime::runtime_layout(26)->wait_reasons[14], "sleep");
-  EXPECT_EQ(goruntime::status_name(19, 4), "waiting");
-  EXPECT_EQ(goruntime::status_name(19, 10), "???");
-  EXPECT_EQ(goruntime::status_name(26, 10), "leaked");
 }
 
 }  // namespace

@@ -13,8 +13,8 @@
 
 #include "attach/proc_task.hpp"
 #include "attach/process_memory.hpp"
-#include "go_target.hpp"
-#include "oracle.hpp"
+#include "support/go_target.hpp"
+#include "support/go_oracle.hpp"
 #include "stackdump/stack_dump.hpp"
 
 namespace gops::test {
