@@ -68,7 +68,8 @@ Result<std::unique_ptr<goruntime::GoProcess>> open(pid_t pid) {
 Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced) {
   auto pid = parse_pid(target);
   if (!pid) {
-    if (forced) return Error{"--agentless reads a local process: give its PID, not \"" + target.substr(0, 64) + "\""};
+    if (forced)
+      return Error{"reading memory (--agentless, --all, --freeze) needs a local PID, not \"" + target.substr(0, 64) + "\""};
     return std::optional<pid_t>{};
   }
   if (forced) return pid;

@@ -47,9 +47,11 @@ TEST(AgentlessErrors, AgentlessOnANonGoProcessSaysSo) {
 }
 
 TEST(AgentlessErrors, AgentlessNeedsAPid) {
-  auto r = run({gops_cli(), "stack", "--agentless", "127.0.0.1:1"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "gops: --agentless reads a local process: give its PID, not \"127.0.0.1:1\"\n");
+  for (const char* flag : {"--agentless", "--all", "--freeze"}) {
+    auto r = run({gops_cli(), "stack", flag, "127.0.0.1:1"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "gops: reading memory (--agentless, --all, --freeze) needs a local PID, not \"127.0.0.1:1\"\n");
+  }
 }
 
 TEST(AgentlessErrors, NoSuchProcess) {
