@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fetches a corpus of real Go binaries built by other Go toolchains (esbuild
-# releases published on npm) into a cache dir, for the binfmt tests and the
-# fuzzer seeds. The versions are pinned and every extracted binary is checked
-# against the sha256 in tests/corpus/manifest.tsv. Idempotent: a binary that is
-# already cached with the right hash costs no network.
+# releases published on npm) into a cache dir, for the binfmt tests, the
+# fuzzer seeds and the agentless Go tests. The versions are pinned and every
+# extracted binary is checked against the sha256 in tests/corpus/manifest.tsv
+# and tests/corpus/running.tsv. Idempotent: a binary that is already cached
+# with the right hash costs no network.
 #
 #   scripts/fetch-go-corpus.sh            # into $GOPS_CORPUS_DIR, else
 #                                         # ${XDG_CACHE_HOME:-$HOME/.cache}/gops-corpus
@@ -11,7 +12,6 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-manifest=$root/tests/corpus/manifest.tsv
 cache=${GOPS_CORPUS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gops-corpus}
 update=0
 [ "${1:-}" = "--update" ] && update=1
@@ -19,9 +19,10 @@ update=0
 mkdir -p "$cache"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-new_manifest=$tmp/manifest.tsv
 
 fetched=0
+for manifest in "$root/tests/corpus/manifest.tsv" "$root/tests/corpus/running.tsv"; do
+new_manifest=$tmp/$(basename "$manifest")
 while IFS=$'\t' read -r name package version member sha go_version form format; do
   if [[ -z "$name" || "$name" == \#* ]]; then
     printf '%s\n' "$name${package:+	$package	$version	$member	$sha	$go_version	$form	$format}" >>"$new_manifest"
@@ -50,6 +51,6 @@ while IFS=$'\t' read -r name package version member sha go_version form format; 
   fetched=$((fetched + 1))
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$package" "$version" "$member" "$sha" "$go_version" "$form" "$format" >>"$new_manifest"
 done <"$manifest"
-
 [ "$update" = 1 ] && cp "$new_manifest" "$manifest"
+done
 echo "fetch-go-corpus: $cache ready ($fetched fetched)" >&2

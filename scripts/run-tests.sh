@@ -13,6 +13,9 @@ scripts/setup.sh
 # Real Go binaries of other Go versions and platforms (npm), sha256-checked
 # and cached: the binfmt tests read them.
 scripts/fetch-go-corpus.sh
+# Go toolchains of other releases (Debian's archive, sha256-pinned, unpacked
+# in a cache): the agentless Go tests build their test program with each.
+scripts/fetch-go-toolchains.sh
 
 presets=("$@")
 fuzz_seconds=${GOPS_FUZZ_SECONDS:-}

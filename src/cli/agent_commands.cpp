@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/agentless.hpp"
 #include "cli/cli.hpp"
 #include "client/agent_client.hpp"
 #include "client/dump_file.hpp"
@@ -37,6 +38,10 @@ struct AgentArgs {
   std::string output;
   double seconds = 0;  // 0: the Go agent's fixed length
   std::uint64_t max_size = 4ull << 30;  // the largest reply saved
+  bool agentless = false;  // read the process's memory even if it runs an agent
+  bool all = false;        // stack: runtime goroutines and frames too (agentless)
+  bool freeze = false;     // stack: stop the target for a consistent snapshot (agentless)
+  bool json = false;       // stack: as JSON
 };
 
 Millis to_millis(double seconds) { return Millis(static_cast<std::int64_t>(std::llround(seconds * 1000))); }
@@ -228,10 +233,41 @@ struct Spec {
   bool timed = false;        // --seconds
 };
 
-int run_stack(const AgentArgs& a) { return print_reply(a, &AgentClient::stack); }
-int run_memstats(const AgentArgs& a) { return print_reply(a, &AgentClient::memstats); }
-int run_stats(const AgentArgs& a) { return print_reply(a, &AgentClient::stats); }
-int run_version(const AgentArgs& a) { return print_reply(a, &AgentClient::version); }
+// A PID with no agent (or --agentless) is read from its memory; nullopt:
+// ask the agent.
+std::optional<int> without_agent(const AgentArgs& a, bool forced, int (*run)(pid_t)) {
+  auto pid = agentless_target(a.target, forced);
+  if (!pid) return fail(pid.message());
+  if (!*pid) return std::nullopt;
+  return run(**pid);
+}
+
+int run_stack(const AgentArgs& a) {
+  // --all and --freeze are about reading memory: they imply --agentless.
+  bool forced = a.agentless || a.all || a.freeze;
+  auto pid = agentless_target(a.target, forced);
+  if (!pid) return fail(pid.message());
+  if (*pid) return agentless_stack(**pid, {a.all, a.freeze, a.json});
+  if (!a.json) return print_reply(a, &AgentClient::stack);
+  auto c = connect_to(a);
+  if (!c) return fail(c.message());
+  auto reply = c->stack();
+  if (!reply) return fail(reply.message());
+  print(stack_reply_json(*reply));
+  return 0;
+}
+int run_memstats(const AgentArgs& a) {
+  if (auto rc = without_agent(a, a.agentless, agentless_memstats)) return *rc;
+  return print_reply(a, &AgentClient::memstats);
+}
+int run_stats(const AgentArgs& a) {
+  if (auto rc = without_agent(a, a.agentless, agentless_stats)) return *rc;
+  return print_reply(a, &AgentClient::stats);
+}
+int run_version(const AgentArgs& a) {
+  if (auto rc = without_agent(a, a.agentless, agentless_version)) return *rc;
+  return print_reply(a, &AgentClient::version);
+}
 int run_pprof_cpu(const AgentArgs& a) { return pprof(a, true); }
 int run_pprof_heap(const AgentArgs& a) { return pprof(a, false); }
 
@@ -287,6 +323,17 @@ void add_agent_commands(Cli& cli) {
           ->transform(CLI::AsSizeValue(false))
           ->type_name("SIZE")
           ->default_str("4GiB");
+    }
+    std::string_view name = spec.name;
+    if (name == "stack" || name == "stats" || name == "version" || name == "memstats")
+      sub->add_flag("--agentless", args->agentless,
+                    "Read the process's memory instead of asking its agent (the default for a Go process with no agent)");
+    if (name == "stack") {
+      sub->add_flag("--all", args->all, "Also show the runtime's own goroutines and frames (reads memory)");
+      sub->add_flag("--freeze", args->freeze,
+                    "Stop the process briefly for a consistent snapshot, show running goroutines from their "
+                    "threads, and say how long it was stopped (reads memory)");
+      sub->add_flag("--json", args->json, "Print goroutines or threads as JSON");
     }
     if (spec.timed)
       sub->add_option("--seconds", args->seconds,

@@ -1,0 +1,140 @@
+#include "cli/agentless.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+
+#include "attach/freeze.hpp"
+#include "attach/proc_task.hpp"
+#include "binfmt/go_info.hpp"
+#include "cli/cli.hpp"
+#include "client/port_lookup.hpp"
+#include "goruntime/go_process.hpp"
+#include "goruntime/goroutines.hpp"
+#include "protocol/port_file.hpp"
+#include "stackdump/stack_dump.hpp"
+
+namespace gops::cli {
+namespace {
+
+void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+std::optional<pid_t> parse_pid(const std::string& text) {
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (ec != std::errc{} || end != text.data() + text.size() || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+bool has_port_file(pid_t pid) {
+  for (const auto& dir : client::candidate_dirs(pid, protocol::process_env()))
+    if (::access(protocol::port_file_path(dir, pid).c_str(), F_OK) == 0) return true;
+  return false;
+}
+
+// Go by its executable, or not ours to look at (the agentless read then
+// says why, which is more use than "no port file").
+bool go_or_private(pid_t pid) {
+  std::string exe = "/proc/" + std::to_string(pid) + "/exe";
+  char link[8];
+  if (::readlink(exe.c_str(), link, sizeof link) < 0) return errno == EACCES || errno == EPERM;
+  return binfmt::read_go_info_file(exe).ok();
+}
+
+// Running, not a zombie.
+bool alive(pid_t pid) {
+  auto st = attach::read_process_status(pid);
+  return st && st->state != 'Z' && st->state != 'X';
+}
+
+// The error of a read that failed: whatever it was, if the target is gone
+// now, that is the reason.
+int fail_reading(pid_t pid, const std::string& message) {
+  if (!alive(pid)) return fail("process " + std::to_string(pid) + " exited while gops was reading it");
+  return fail(message);
+}
+
+Result<std::unique_ptr<goruntime::GoProcess>> open(pid_t pid) {
+  if (!alive(pid)) return Error{"no process with PID " + std::to_string(pid)};
+  auto p = goruntime::GoProcess::open(pid);
+  if (!p && !alive(pid)) return Error{"process " + std::to_string(pid) + " exited while gops was reading it"};
+  return p;
+}
+
+}  // namespace
+
+Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced) {
+  auto pid = parse_pid(target);
+  if (!pid) {
+    if (forced)
+      return Error{"reading memory (--agentless, --all, --freeze) needs a local PID, not \"" + target.substr(0, 64) + "\""};
+    return std::optional<pid_t>{};
+  }
+  if (forced) return pid;
+  if (has_port_file(*pid) || !go_or_private(*pid)) return std::optional<pid_t>{};
+  return pid;
+}
+
+int agentless_stack(pid_t pid, const AgentlessOptions& options) {
+  auto process = open(pid);
+  if (!process) return fail(process.message());
+  goruntime::DumpOptions dump_options;
+  dump_options.all = options.all;
+  stackdump::StackDump dump;
+  if (options.freeze) {
+    // Everything but the goroutines themselves is looked up before the
+    // stop; their copies are unwound and formatted after it runs again.
+    if (auto s = goruntime::prepare_capture(**process); !s) return fail_reading(pid, s.message());
+    auto freeze = attach::Freeze::stop(pid);
+    if (!freeze) return fail_reading(pid, freeze.message());
+    dump_options.freeze = freeze->get();
+    auto capture = goruntime::capture_goroutines(**process, dump_options);
+    auto paused = (*freeze)->thaw();
+    std::size_t stopped = 0, not_stopped = 0;
+    for (const auto& t : (*freeze)->threads()) (t.stop == attach::ThreadStop::kStopped ? stopped : not_stopped) += 1;
+    freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
+    if (!capture) return fail_reading(pid, capture.message());
+    dump = goruntime::describe_goroutines(**process, *capture, options.all);
+    dump.paused_ms = std::chrono::duration<double, std::milli>(paused).count();
+    if (not_stopped)
+      dump.notes.push_back(std::to_string(not_stopped) + (not_stopped == 1 ? " thread" : " threads") +
+                           " could not be stopped (zombie or uninterruptible sleep)");
+  } else {
+    auto d = goruntime::dump_goroutines(**process, dump_options);
+    if (!d) return fail_reading(pid, d.message());
+    dump = std::move(*d);
+  }
+  print(options.json ? stackdump::to_json(dump) : stackdump::format_go(dump));
+  return 0;
+}
+
+int agentless_stats(pid_t pid) {
+  auto process = open(pid);
+  if (!process) return fail(process.message());
+  auto st = goruntime::read_stats(**process);
+  if (!st) return fail_reading(pid, st.message());
+  print("goroutines: " + std::to_string(st->goroutines) + "\nOS threads: " + std::to_string(st->threads) +
+        "\nGOMAXPROCS: " + std::to_string(st->gomaxprocs) + "\nnum CPU: " + std::to_string(st->ncpu) + "\n");
+  return 0;
+}
+
+int agentless_version(pid_t pid) {
+  auto process = open(pid);
+  if (!process) return fail(process.message());
+  print((*process)->release().text + "\n");
+  return 0;
+}
+
+int agentless_memstats(pid_t pid) {
+  auto process = open(pid);
+  if (!process) return fail(process.message());
+  return fail("memstats of " + (*process)->release().text +
+              " needs an agent: runtime.ReadMemStats sums per-P and per-span counters that gops does not read "
+              "without one");
+}
+
+std::string stack_reply_json(const std::string& reply) { return stackdump::to_json(stackdump::parse_any(reply)); }
+
+}  // namespace gops::cli

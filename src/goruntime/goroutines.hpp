@@ -1,0 +1,69 @@
+// Every goroutine of a running Go program, read from its memory: the
+// runtime.allgs list, each g validated (stack bounds, PCs inside the text,
+// a sane goroutine id), its stack copied and unwound by the function
+// table, formatted as the release's own traceback prints it
+// (runtime.Stack(all): goroutine header, frames with arguments, inlined
+// frames, "created by"). Runtime-internal goroutines and frames are hidden
+// as the runtime hides them at GOTRACEBACK=single/all; `all` shows them.
+//
+// The target runs meanwhile unless it is frozen: a goroutine whose g or
+// stack changed between the reads is read again, then shown without
+// frames and counted; a goroutine running on a CPU has no saved state to
+// unwind (it is shown as such) unless the freeze gives its thread's
+// registers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "attach/freeze.hpp"
+#include "common/result.hpp"
+#include "goruntime/go_process.hpp"
+#include "stackdump/stack_dump.hpp"
+
+namespace gops::goruntime {
+
+struct DumpOptions {
+  bool all = false;                       // runtime goroutines and frames too
+  const attach::Freeze* freeze = nullptr; // the target is stopped: registers of running threads
+  int retries = 3;                        // reads of a goroutine that keeps changing
+};
+
+// What is read of each goroutine: its g, where its frames start and a
+// copy of its stack from there up. Only this needs the target (frozen or
+// consistent); unwinding and formatting work on the copies.
+struct GoroutineCapture;
+class Arena;
+struct Capture {
+  std::unique_ptr<Arena> arena;  // the stack copies
+  std::vector<GoroutineCapture> goroutines;
+  std::uint64_t invalid = 0;
+  std::uint64_t changing = 0;
+  Capture();
+  ~Capture();
+  Capture(Capture&&) noexcept;
+  Capture& operator=(Capture&&) noexcept;
+};
+
+Result<Capture> capture_goroutines(const GoProcess& process, const DumpOptions& options = {});
+// Looks up, while the target runs, what capture_goroutines will need and
+// can keep (where allgs is, the functions its goroutines started in), so
+// that a capture under a freeze reads little but the goroutines themselves.
+Status prepare_capture(const GoProcess& process);
+stackdump::StackDump describe_goroutines(const GoProcess& process, const Capture& capture, bool all);
+
+// capture_goroutines + describe_goroutines.
+Result<stackdump::StackDump> dump_goroutines(const GoProcess& process, const DumpOptions& options = {});
+
+// What the Go agent's `stats` reports, read from memory: goroutines as
+// runtime.NumGoroutine counts them (live, not the runtime's own), OS
+// threads (the process's threads), GOMAXPROCS and runtime.NumCPU.
+struct RuntimeStats {
+  std::uint64_t goroutines = 0;
+  std::uint64_t threads = 0;
+  std::int32_t gomaxprocs = 0;
+  std::int32_t ncpu = 0;
+};
+Result<RuntimeStats> read_stats(const GoProcess& process);
+
+}  // namespace gops::goruntime
