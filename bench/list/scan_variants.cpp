@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,12 +79,14 @@ std::vector<int> pids_getdents(std::size_t buffer_size) {
   std::vector<int> pids;
   int fd = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return pids;
-  std::vector<char> buf(buffer_size);
+  // Not zero-filled: only the pages the kernel writes are touched, as in
+  // ProcDir::pids().
+  auto buf = std::make_unique_for_overwrite<char[]>(buffer_size);
   for (;;) {
-    long n = ::syscall(SYS_getdents64, fd, buf.data(), buf.size());
+    const ssize_t n = ::getdents64(fd, buf.get(), buffer_size);
     if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      auto* e = reinterpret_cast<const dirent64*>(buf.data() + off);
+    for (ssize_t off = 0; off < n;) {
+      auto* e = reinterpret_cast<const dirent64*>(buf.get() + off);
       int pid = 0;
       if (parse_pid(e->d_name, pid)) pids.push_back(pid);
       off += e->d_reclen;
