@@ -69,7 +69,7 @@ ScanResult scan_processes() {
   ScanResult result;
   auto proc_dir = proc::ProcDir::open();
   if (!proc_dir) {
-    result.skipped.push_back(proc_dir.message());
+    result.skipped.push_back("every process: " + proc_dir.message());  // -v: "skipped every process: ..."
     return result;
   }
   return scan_processes(*proc_dir, proc_dir->pids());
