@@ -19,7 +19,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   golang-go elfutils hyperfine npm
   libjemalloc2 libtcmalloc-minimal4 time jq man-db groff-base
-  valgrind heaptrack
+  valgrind heaptrack strace
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev
   delve

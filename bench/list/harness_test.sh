@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the list benchmark's harness (not a timing test): one small
-# count, two runs each. Asserts that the script succeeds (which includes
-# gops and the Go stand-in listing every Go process it started), prints a
-# table row with numbers for all three commands, and leaves none of the
-# processes it started alive.
+# count, two runs each, two rounds of the variants. Asserts that the script
+# succeeds (which includes gops listing every Go agent it started), prints a
+# row with numbers for each command, and leaves none of the processes it
+# started alive.
 #   bench/list/harness_test.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,16 +16,21 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # this many; on the host it may see more.
 target=80
 log="$work/pids"
-if ! BUILD_DIR=$build_dir OUT_DIR="$work/out" EXACT_RUNS=2 WARMUP=0 LIST_BENCH_PID_LOG=$log \
+if ! BUILD_DIR=$build_dir OUT_DIR="$work/out" EXACT_RUNS=2 WARMUP=0 VARIANT_ROUNDS=2 LIST_BENCH_PID_LOG=$log \
   "$root/bench/run-list-bench.sh" "$target" >"$work/stdout" 2>"$work/stderr"; then
   cat "$work/stdout" "$work/stderr" >&2
   fail "run-list-bench.sh failed"
 fi
 cat "$work/stdout"
 
-row=$(grep -E '^\| [0-9]+ \|' "$work/stdout") || fail "no result row"
-# processes, then gops, ps -e, ratio, stand-in, ratio, µs: all numbers.
-awk -F'|' '{ for (i = 2; i <= 8; i++) if ($i !~ /^ *[0-9.]+ *$/) exit 1 }' <<<"$row" || fail "row has a missing value: $row"
+for command in gops "gops tree" "gops --json" "ps -e"; do
+  row=$(grep -F "| $command |" "$work/stdout" | grep -E '^\| [0-9]+ \|') || fail "no result row for $command"
+  # processes, then median, best, CPU and peak RSS: all numbers.
+  awk -F'|' '{ if ($2 !~ /^ *[0-9]+ *$/) exit 1; for (i = 4; i <= 7; i++) if ($i !~ /^ *[0-9.]+ *$/) exit 1 }' <<<"$row" ||
+    fail "row has a missing value: $row"
+done
+grep -q "Go gops: not measured" "$work/stdout" || fail "does not say that the Go gops was not measured"
+grep -q "^| floor: getppid" "$work/stdout" || fail "no variant table"
 [[ -s $work/out/list-$target.json ]] || fail "no hyperfine JSON"
 
 started=$(grep -c '^[0-9]' "$log")

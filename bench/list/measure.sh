@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Sourced by bench/run-list-bench.sh: one measurement of the three list
-# commands at the current process count. Needs hyperfine, jq, /usr/bin/time.
+# Sourced by bench/run-list-bench.sh: what one count's measurement needs
+# besides hyperfine itself. Needs jq and /usr/bin/time.
 
 # PIDs (first column) a list command prints, one per line.
 listed_pids() {
@@ -36,9 +36,20 @@ peak_rss_kib() {
   rm -f "$f"
 }
 
-# hyperfine_summary JSON: "name<TAB>median wall seconds<TAB>mean CPU
-# seconds (user + system)" per command. CPU time is the steadier figure
-# when other work shares the machine.
+# hyperfine_summary JSON NAME: "median wall seconds<TAB>best (minimum)
+# wall seconds<TAB>mean CPU seconds (user + system)" of the command named
+# NAME. CPU time is the steadier figure when other work shares the machine.
 hyperfine_summary() {
-  jq -r '.results[] | [.command, .median, (.user + .system)] | @tsv' "$1"
+  jq -r --arg name "$2" '.results[] | select(.command == $name) | [.median, .min, (.user + .system)] | @tsv' "$1"
+}
+
+# Share of all CPUs busy over 1 s, from /proc/stat: the machine's other
+# load before the benchmark's processes exist (the load average lags by a
+# minute and would soon count the benchmark's own processes).
+cpu_busy_pct() {
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  echo "$a $b" | awk '{busy = $3 - $1; idle = $4 - $2; printf "%.0f", (busy + idle) ? 100 * busy / (busy + idle) : 0}'
 }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced by bench/run-list-bench.sh: grows the machine's process count to a
-# target with `sleep` processes and go_listed (Go) processes, and kills them
-# all again. Every spawned process gets PR_SET_PDEATHSIG=KILL (setpriv) and
+# target with `sleep` processes and Go processes running the tests' Go agent
+# (tests/peers/go/agentpeer: a port file each, in $population_dir/gops), and kills
+# them all again. Every spawned process gets PR_SET_PDEATHSIG=KILL (setpriv) and
 # then checks that its parent is still this script before it execs its
 # program (the death signal is not sent if the parent died before it was
 # set), so none outlives the script even if the script is killed with
@@ -9,14 +10,15 @@
 
 spawned=()            # PIDs of every process we started
 go_pids=()            # the Go ones among them
-population_dir=""     # go_listed's stdout files
-listed_comm=""        # the kernel's name for go_listed (its file name, cut at 15)
+population_dir=""     # the Go agents' stdout files, and their port files in gops/
+go_comm=""            # the kernel's name for the Go program (its file name, cut at 15)
 
-# population_init DIR: DIR holds go_listed's output (emptied first).
+# population_init DIR: DIR holds the Go agents' output and port files
+# (emptied first).
 population_init() {
   population_dir=$1
   rm -rf "$population_dir"
-  mkdir -p "$population_dir"
+  mkdir -p "$population_dir/gops"
 }
 
 # spawn_orphan_proof PROGRAM ARGS...: starts PROGRAM in the background so
@@ -36,14 +38,15 @@ count_processes() {
   echo "${#entries[@]}"
 }
 
-# spawn_go N LISTED_BIN: N Go processes that print "ready" and sleep.
+# spawn_go N AGENTPEER_BIN: N Go agents that write their port file, print
+# "ready PORT" and wait (no CPU-burning goroutine).
 spawn_go() {
   local n=$1 bin=$2 i out
-  listed_comm=${bin##*/}
-  listed_comm=${listed_comm:0:15}
+  go_comm=${bin##*/}
+  go_comm=${go_comm:0:15}
   for ((i = 0; i < n; i++)); do
-    out="$population_dir/listed-${#go_pids[@]}.out"
-    spawn_orphan_proof "$bin" >"$out" 2>&1 </dev/null
+    out="$population_dir/go-${#go_pids[@]}.out"
+    GOPS_CONFIG_DIR=$population_dir/gops AGENTPEER_NO_SPIN=1 spawn_orphan_proof "$bin" >"$out" 2>&1 </dev/null
     go_pids+=("${spawned[-1]}")
   done
 }
@@ -57,8 +60,9 @@ spawn_sleep() {
 }
 
 # Waits until every spawned process has exec'd its program (its comm is no
-# longer the forked shell's or setpriv's) and every Go one said "ready", so
-# the list sees the final executables. Fails after TIMEOUT seconds.
+# longer the forked shell's or setpriv's) and every Go one said "ready"
+# (its port file is written), so the list sees the final executables.
+# Fails after TIMEOUT seconds.
 wait_population_ready() {
   local timeout=${1:-120} deadline comm pid f
   deadline=$((SECONDS + timeout))
@@ -66,7 +70,7 @@ wait_population_ready() {
     while :; do
       comm=""
       read -r comm 2>/dev/null <"/proc/$pid/comm" || true
-      [[ $comm == sleep || (-n $listed_comm && $comm == "$listed_comm") ]] && break
+      [[ $comm == sleep || (-n $go_comm && $comm == "$go_comm") ]] && break
       if [[ ! -d /proc/$pid ]]; then
         echo "run-list-bench: spawned process $pid exited early" >&2
         return 1
@@ -78,11 +82,11 @@ wait_population_ready() {
       sleep 0.01
     done
   done
-  for f in "$population_dir"/listed-*.out; do
+  for f in "$population_dir"/go-*.out; do
     [[ -e $f ]] || continue
     until grep -q ready "$f"; do
       if ((SECONDS > deadline)); then
-        echo "run-list-bench: $f: go_listed never printed ready" >&2
+        echo "run-list-bench: $f: the Go agent never printed ready: $(cat "$f")" >&2
         return 1
       fi
       sleep 0.01
@@ -90,17 +94,17 @@ wait_population_ready() {
   done
 }
 
-# top_up_to TARGET GO_COUNT LISTED_BIN: spawns what is missing so that the
+# top_up_to TARGET GO_COUNT AGENTPEER_BIN: spawns what is missing so that the
 # process count reaches TARGET, of which GO_COUNT are ours and Go. Existing
 # processes count toward TARGET; if they already exceed it, only the Go
 # ones are added and the count ends above TARGET (the caller reports it).
 top_up_to() {
-  local target=$1 go_wanted=$2 listed=$3 now missing go_missing
+  local target=$1 go_wanted=$2 go_bin=$3 now missing go_missing
   now=$(count_processes)
   go_missing=$((go_wanted - ${#go_pids[@]}))
   ((go_missing < 0)) && go_missing=0
   missing=$((target - now))
-  spawn_go "$go_missing" "$listed"
+  spawn_go "$go_missing" "$go_bin"
   if ((missing > go_missing)); then
     spawn_sleep $((missing - go_missing))
   fi

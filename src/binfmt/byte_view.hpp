@@ -43,25 +43,28 @@ T load(const std::uint8_t* p, Endian e) {
   return v;
 }
 
-// Fills a file's buffer on demand (file_image.hpp): the bytes of
-// [offset, offset + length) are in place once ensure() returns true.
+// Reads a file's bytes on demand (file_image.hpp): load() returns where the
+// bytes of [offset, offset + length) are, valid as long as the loader
+// lives, or nullptr if they cannot be read. The caller has checked that the
+// range lies within the file.
 class Loader {
  public:
   virtual ~Loader() = default;
-  virtual bool ensure(std::uint64_t offset, std::uint64_t length) const = 0;
+  virtual const std::uint8_t* load(std::uint64_t offset, std::uint64_t length) const = 0;
 };
 
 class ByteView {
  public:
   ByteView() = default;
-  explicit ByteView(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  // A view of a buffer that `loader` fills lazily. Such a root view is read
-  // only through sub()/from()/read() (which load first); the views those
-  // return are plain, fully loaded views.
-  ByteView(std::span<const std::uint8_t> bytes, const Loader* loader) : bytes_(bytes), loader_(loader) {}
+  explicit ByteView(std::span<const std::uint8_t> bytes) : bytes_(bytes), size_(bytes.size()) {}
+  // A view of a file of `size` bytes that `loader` reads on demand. Such a
+  // root view is read only through sub()/from()/read()/cstr() (which load
+  // first); the views those return are plain, loaded views. Its own
+  // data(), span() and chars() are empty.
+  ByteView(std::uint64_t size, const Loader* loader) : size_(size), loader_(loader) {}
 
-  std::uint64_t size() const { return bytes_.size(); }
-  bool empty() const { return bytes_.empty(); }
+  std::uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   const std::uint8_t* data() const { return bytes_.data(); }
   std::span<const std::uint8_t> span() const { return bytes_; }
   std::string_view chars() const {
@@ -72,8 +75,10 @@ class ByteView {
   std::optional<ByteView> sub(std::uint64_t offset, std::uint64_t length) const {
     auto end = checked_add(offset, length);
     if (!end || *end > size()) return std::nullopt;
-    if (loader_ && !loader_->ensure(offset, length)) return std::nullopt;
-    return ByteView(bytes_.subspan(offset, length));
+    if (loader_ == nullptr) return ByteView(bytes_.subspan(offset, length));
+    const std::uint8_t* bytes = loader_->load(offset, length);
+    if (bytes == nullptr) return std::nullopt;
+    return ByteView(std::span<const std::uint8_t>(bytes, length));
   }
   // From offset to the end (offset == size() gives an empty view).
   std::optional<ByteView> from(std::uint64_t offset) const {
@@ -102,6 +107,7 @@ class ByteView {
 
  private:
   std::span<const std::uint8_t> bytes_;
+  std::uint64_t size_ = 0;
   const Loader* loader_ = nullptr;
 };
 

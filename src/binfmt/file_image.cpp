@@ -4,21 +4,56 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace gops::binfmt {
+
+// Bump allocation in blocks that are kept when the arena is reset, so the
+// pages a file touched serve the next file. Requests larger than a block
+// (whole symbol tables, a fat binary's slice) get their own allocation,
+// freed on reset.
+class FileArena {
+ public:
+  std::uint8_t* allocate(std::size_t n) {
+    if (n > kBlock) {
+      large_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(n));
+      return large_.back().get();
+    }
+    if (block_ < blocks_.size() && used_ + n > kBlock) {
+      ++block_;
+      used_ = 0;
+    }
+    if (block_ == blocks_.size()) blocks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(kBlock));
+    std::uint8_t* p = blocks_[block_].get() + used_;
+    used_ += n;
+    return p;
+  }
+
+  void reset() {
+    block_ = 0;
+    used_ = 0;
+    large_.clear();
+  }
+
+  bool in_use = false;
+
+ private:
+  // The list needs about 80 KiB of an executable; a block holds that with
+  // room for the symbol lookups of old Go binaries.
+  static constexpr std::size_t kBlock = 256 * 1024;
+  std::vector<std::unique_ptr<std::uint8_t[]>> blocks_;
+  std::size_t block_ = 0;
+  std::size_t used_ = 0;
+  std::vector<std::unique_ptr<std::uint8_t[]>> large_;
+};
+
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
 
-// The reused buffer: its pages, once touched, stay mapped, which is the point.
-struct ThreadBuffer {
-  std::unique_ptr<std::uint8_t[]> bytes;
-  std::size_t capacity = 0;
-  bool in_use = false;
-};
-thread_local ThreadBuffer t_buffer;
+thread_local FileArena t_arena;
 
 }  // namespace
 
@@ -37,51 +72,46 @@ Result<std::unique_ptr<FileImage>> FileImage::open(const std::string& path) {
     ::close(fd);
     return Error{path + ": not a regular file"};
   }
-  return std::unique_ptr<FileImage>(new FileImage(fd, static_cast<std::size_t>(st.st_size)));
+  return std::unique_ptr<FileImage>(new FileImage(fd, static_cast<std::uint64_t>(st.st_size)));
 }
 
-FileImage::FileImage(int fd, std::size_t size) : fd_(fd), size_(size), loaded_((size + kPage - 1) / kPage, false) {
-  if (!t_buffer.in_use) {
-    if (t_buffer.capacity < size) {
-      t_buffer.bytes.reset(new std::uint8_t[size]);  // uninitialized: untouched pages cost nothing
-      t_buffer.capacity = size;
-    }
-    t_buffer.in_use = true;
-    borrowed_ = true;
-    buffer_ = t_buffer.bytes.get();
-  } else {  // a second image alive on this thread: its own buffer
-    owned_.reset(new std::uint8_t[size == 0 ? 1 : size]);
-    buffer_ = owned_.get();
+FileImage::FileImage(int fd, std::uint64_t size) : fd_(fd), size_(size) {
+  if (!t_arena.in_use) {
+    arena_ = &t_arena;
+  } else {  // a second image alive on this thread: an arena of its own
+    own_arena_ = std::make_unique<FileArena>();
+    arena_ = own_arena_.get();
   }
+  arena_->in_use = true;
 }
 
 FileImage::~FileImage() {
-  if (borrowed_) t_buffer.in_use = false;
+  arena_->reset();
+  arena_->in_use = false;
   ::close(fd_);
 }
 
-bool FileImage::ensure(std::uint64_t offset, std::uint64_t length) const {
-  if (length == 0) return true;
-  std::uint64_t page = offset / kPage;
-  const std::uint64_t last = (offset + length - 1) / kPage;  // the caller checked the range
-  while (page <= last) {
-    if (loaded_[page]) {
-      ++page;
-      continue;
-    }
-    // One read for the whole run of missing pages.
-    std::uint64_t end = page;
-    while (end <= last && !loaded_[end]) ++end;
-    std::uint64_t from = page * kPage, to = std::min<std::uint64_t>(end * kPage, size_);
-    while (from < to) {
-      ssize_t n = ::pread(fd_, buffer_ + from, to - from, static_cast<off_t>(from));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;  // I/O error, or the file shrank under us
-      from += static_cast<std::uint64_t>(n);
-    }
-    for (; page < end; ++page) loaded_[page] = true;
+const std::uint8_t* FileImage::load(std::uint64_t offset, std::uint64_t length) const {
+  static const std::uint8_t kNothing = 0;
+  if (length == 0) return &kNothing;
+  const std::uint64_t end = offset + length;  // ByteView checked it against the size
+  // Recent pieces first: readers walk a table, then the entries in it.
+  for (auto it = pieces_.rbegin(); it != pieces_.rend(); ++it) {
+    if (offset >= it->offset && end <= it->offset + it->length) return it->bytes + (offset - it->offset);
   }
-  return true;
+  // Whole pages, so that the neighbouring small reads (one header after
+  // another) find their bytes already here.
+  const std::uint64_t from = offset / kPage * kPage;
+  const std::uint64_t to = std::min(size_, (end + kPage - 1) / kPage * kPage);
+  std::uint8_t* bytes = arena_->allocate(static_cast<std::size_t>(to - from));
+  for (std::uint64_t at = from; at < to;) {
+    ssize_t n = ::pread(fd_, bytes + (at - from), to - at, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return nullptr;  // an I/O error, or the file shrank under us
+    at += static_cast<std::uint64_t>(n);
+  }
+  pieces_.push_back({from, to - from, bytes});
+  return bytes + (offset - from);
 }
 
 }  // namespace gops::binfmt

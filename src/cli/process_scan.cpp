@@ -1,24 +1,19 @@
 #include "cli/process_scan.hpp"
 
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include <charconv>
 #include <cstring>
 #include <map>
 #include <optional>
-#include <tuple>
 
 #include "binfmt/go_info.hpp"
+#include "proc/proc_dir.hpp"
 #include "proc/process.hpp"
 #include "protocol/port_file.hpp"
 
 namespace gops::cli {
 namespace {
-
-// Identity of an executable's contents: a rebuilt binary at the same path
-// gets a new inode or mtime, so it is read again.
-using FileKey = std::tuple<dev_t, ino_t, off_t, std::int64_t, long>;
 
 struct Inspected {
   bool ok = false;
@@ -32,6 +27,27 @@ std::optional<int> parse_pid(const char* name) {
   auto [p, ec] = std::from_chars(name, end, pid);
   if (ec != std::errc{} || p != end || pid <= 0) return std::nullopt;
   return pid;
+}
+
+std::string pid_prefix(int pid) { return "PID " + std::to_string(pid) + ": "; }
+
+// What the list prints of a process it has chosen: these reads are the
+// only ones besides the exe's identity, and happen only for printed rows.
+// nullopt if the process is gone by now.
+std::optional<ListedProcess> read_row(int pid, bool agent, const binfmt::ExecutableInfo& info,
+                                      const std::string& exe_link) {
+  auto stat = proc::read_stat(pid);
+  if (!stat) return std::nullopt;
+  ListedProcess p;
+  p.pid = pid;
+  p.ppid = stat->ppid;
+  p.agent = agent;
+  p.go = info.go.has_value();
+  p.name = proc::display_name(pid, stat->comm);
+  auto path = proc::exe_path(pid);
+  p.path = path ? *path : exe_link;
+  p.version = p.go ? info.go->go_version : info.toolchain.value_or("unknown");
+  return p;
 }
 
 }  // namespace
@@ -51,26 +67,38 @@ std::set<int> agent_pids() {
 
 ScanResult scan_processes() {
   ScanResult result;
-  const std::set<int> agents = agent_pids();
-  std::map<FileKey, Inspected> cache;
+  auto proc_dir = proc::ProcDir::open();
+  if (!proc_dir) {
+    result.skipped.push_back("every process: " + proc_dir.message());  // -v: "skipped every process: ..."
+    return result;
+  }
+  return scan_processes(*proc_dir, proc_dir->pids());
+}
 
-  for (int pid : proc::list_pids()) {
-    auto stat = proc::read_stat(pid);
-    if (!stat) continue;  // gone since the directory was read
+ScanResult scan_processes(const proc::ProcDir& proc_dir, const std::vector<int>& pids) {
+  ScanResult result;
+  const std::set<int> agents = agent_pids();
+  // Each distinct executable is read once, however many processes run it.
+  std::map<proc::ExeIdentity, Inspected> cache;
+
+  for (int pid : pids) {
+    // The one question asked of every process. A process that exits from
+    // here on is left out without a word, as one gone before the listing.
+    auto identity = proc_dir.exe_identity(pid);
+    if (!identity) {
+      result.skipped.push_back(pid_prefix(pid) + identity.message());
+      continue;
+    }
+    if (!*identity) continue;  // a kernel thread, a zombie, or gone
     const bool agent = agents.contains(pid);
+
+    auto [it, inserted] = cache.try_emplace(**identity);
+    Inspected& seen = it->second;
+    if (!inserted && seen.ok && !seen.info.go && !agent) continue;  // a non-Go binary read before: the common case
 
     // Read through /proc/PID/exe rather than the link's target: it works for
     // deleted binaries and for processes in other mount namespaces.
     const std::string exe_link = "/proc/" + std::to_string(pid) + "/exe";
-    struct stat st {};
-    if (::stat(exe_link.c_str(), &st) != 0) {
-      // Kernel threads have no executable; anything else is worth a word.
-      if (errno != ENOENT) result.skipped.push_back("PID " + std::to_string(pid) + ": " + exe_link + ": " + std::strerror(errno));
-      continue;
-    }
-    FileKey key{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
-    auto [it, inserted] = cache.try_emplace(key);
-    Inspected& seen = it->second;
     if (inserted) {
       ++result.executables_read;
       // The toolchain is only shown for agent processes; agents are few, so
@@ -79,6 +107,11 @@ ScanResult scan_processes() {
       if (info) {
         seen.ok = true;
         seen.info = std::move(*info);
+      } else if (auto again = proc_dir.exe_identity(pid); again && !*again) {
+        // The process exited since its identity was read: that says nothing
+        // of the binary, which other processes may run.
+        cache.erase(it);
+        continue;
       } else {
         seen.error = info.message();
       }
@@ -86,25 +119,11 @@ ScanResult scan_processes() {
       if (auto info = binfmt::inspect_executable(exe_link, true); info) seen.info = std::move(*info);
     }
     if (!seen.ok) {
-      result.skipped.push_back("PID " + std::to_string(pid) + ": " + seen.error);
+      result.skipped.push_back(pid_prefix(pid) + seen.error);
       continue;
     }
     if (!seen.info.go && !agent) continue;
-
-    ListedProcess p;
-    p.pid = pid;
-    p.ppid = stat->ppid;
-    p.agent = agent;
-    p.go = seen.info.go.has_value();
-    p.name = proc::display_name(pid, stat->comm);
-    auto path = proc::exe_path(pid);
-    p.path = path ? *path : exe_link;
-    if (p.go) {
-      p.version = seen.info.go->go_version;
-    } else {
-      p.version = seen.info.toolchain.value_or("unknown");
-    }
-    result.processes.push_back(std::move(p));
+    if (auto row = read_row(pid, agent, seen.info, exe_link)) result.processes.push_back(std::move(*row));
   }
   return result;
 }

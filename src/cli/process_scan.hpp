@@ -1,11 +1,15 @@
 // Finds the processes `gops` and `gops tree` list: every Go program, and
-// every other program that runs an agent (has a port file). Each distinct
-// executable is read once per run, however many processes run it.
+// every other program that runs an agent (has a port file). Every process
+// costs one statx (its executable's identity); each distinct executable is
+// read once per run; only the processes that will be printed are read
+// further (stat line, name, exe path).
 #pragma once
 
 #include <set>
 #include <string>
 #include <vector>
+
+#include "proc/proc_dir.hpp"
 
 namespace gops::cli {
 
@@ -29,6 +33,12 @@ struct ScanResult {
 // environment (as the Go gops decides the `*` mark). Empty if none.
 std::set<int> agent_pids();
 
+// Every process under /proc. If /proc cannot be opened, nothing is listed
+// and `skipped` says why.
 ScanResult scan_processes();
+
+// The same over given PIDs (those of proc_dir.pids(), or any others: a
+// PID with no process is left out silently, as one that exits mid-scan).
+ScanResult scan_processes(const proc::ProcDir& proc_dir, const std::vector<int>& pids);
 
 }  // namespace gops::cli

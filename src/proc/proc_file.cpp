@@ -71,7 +71,13 @@ Result<std::size_t> read_into(int pid, std::string_view name, char* buf, std::si
   ProcPath path(pid, name);
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return proc_error(pid, name, errno);
-  ssize_t n = read_fully(f.fd, buf, cap);
+  // One read: procfs makes these files whole on the first read and hands
+  // over as much as the buffer holds, so a read that leaves room is the
+  // whole file (a second read would only say end of file).
+  ssize_t n;
+  do {
+    n = ::pread(f.fd, buf, cap, 0);
+  } while (n < 0 && errno == EINTR);
   if (n < 0) return proc_error(pid, name, errno);
   if (static_cast<std::size_t>(n) == cap)
     return Error{"/proc/" + pid_text(pid) + "/" + std::string(name) + " is larger than expected"};

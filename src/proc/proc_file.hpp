@@ -27,9 +27,10 @@ class ProcPath {
 // permissions for EACCES/EPERM, else the OS reason.
 Error proc_error(int pid, std::string_view name, int err);
 
-// Reads /proc/PID/NAME into buf[0, cap). Fails when the content fills the
-// buffer, since it may go on: callers size it for the kernel's bound (stat,
-// statm) or fall back to read_whole (cmdline).
+// Reads /proc/PID/NAME into buf[0, cap) with one open, one pread and one
+// close. Fails when the content fills the buffer, since it may go on:
+// callers size it for the kernel's bound (stat, statm) or fall back to
+// read_whole (cmdline).
 Result<std::size_t> read_into(int pid, std::string_view name, char* buf, std::size_t cap);
 
 // Reads a whole file of unknown size (cmdline, status): the details path.

@@ -1,14 +1,12 @@
 // The list path: which PIDs exist, what binary each runs, what to call it.
-#include <dirent.h>
 #include <limits.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <charconv>
 
-#include "proc/process.hpp"
+#include "proc/proc_dir.hpp"
 #include "proc/proc_file.hpp"
+#include "proc/process.hpp"
 
 namespace gops::proc {
 namespace {
@@ -25,20 +23,8 @@ std::string_view go_base(std::string_view path) {
 }  // namespace
 
 std::vector<int> list_pids() {
-  std::vector<int> pids;
-  DIR* d = ::opendir("/proc");
-  if (d == nullptr) return pids;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name(e->d_name);
-    int pid = 0;
-    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
-    if (ec == std::errc{} && end == name.data() + name.size() && pid > 0) pids.push_back(pid);
-  }
-  ::closedir(d);
-  // readdir of /proc is in PID order already; sorting keeps the promise
-  // without relying on that.
-  std::sort(pids.begin(), pids.end());
-  return pids;
+  auto dir = ProcDir::open();
+  return dir ? dir->pids() : std::vector<int>{};
 }
 
 Result<std::string> exe_path(int pid) {

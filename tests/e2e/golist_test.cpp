@@ -1,6 +1,6 @@
-// The Go stand-in for the Go gops list (the list benchmark's reference)
-// against real Go processes: it must find what the Go gops finds and print
-// it in the same columns, or the benchmark compares unlike work.
+// The Go stand-in for the Go gops list against real Go processes: it must
+// find what the Go gops finds and print it in the same columns, so that its
+// rows can check ours (an independent reading with Go's debug/buildinfo).
 #include <unistd.h>
 
 #include <gtest/gtest.h>

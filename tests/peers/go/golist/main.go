@@ -1,8 +1,11 @@
 // golist is a stand-in for `gops` with no arguments (the Go tool by Google,
 // github.com/google/gops): it lists the Go processes the way its goprocess
 // package finds them over gopsutil v3, and prints the same columns. The real
-// tool cannot be built here (its dependencies need the Go module proxy), so
-// this reproduces its list path with the standard library: per PID the
+// tool cannot be built by this repository (not all its dependencies are in
+// Debian), so this reproduces its list path with the standard library, as
+// an independent reading of the same processes for golist_test to compare
+// our rows with. It is not a stand-in for the Go gops's speed (it is slower;
+// bench/run-list-bench.sh times the real one from GO_GOPS_BIN). Per PID the
 // existence check and create-time read of gopsutil's Processes(), then 10
 // workers reading each exe link and its build info (debug/buildinfo), the
 // port-file stat, and for Go processes the stat line and the name. Not
