@@ -48,6 +48,11 @@ void fork_child() {
   g_mutex.unlock();
 }
 
+// The mark `gops` finds in the section headers of a program that links the
+// agent (protocol/agent_marker.hpp). listen() refers to it, so the linker
+// keeps it wherever listen() is kept, --gc-sections or not.
+[[gnu::section("gops_agent"), gnu::used]] constinit const char kAgentMarker[] = "gops C++ agent";
+
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 Result<int> open_listener(const Options& options) {
@@ -87,6 +92,7 @@ std::uint16_t bound_port(int fd) {
 }
 
 ListenResult listen_locked(const Options& options) {
+  asm volatile("" : : "r"(kAgentMarker));  // a reference, for the linker
   if (g_server != nullptr) return {false, "gops agent already listening (call gops::agent::close() first)", 0, {}};
   auto fd = open_listener(options);
   if (!fd) return {false, fd.message(), 0, {}};

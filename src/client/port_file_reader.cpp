@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "client/errno_text.hpp"
 #include "common/unique_fd.hpp"
+#include "container/process_namespaces.hpp"
 
 namespace gops::client {
 namespace {
@@ -33,16 +32,10 @@ bool PortFileOwners::allows(uid_t uid) const { return std::find(uids.begin(), ui
 
 PortFileOwners owners_of_process(int pid) {
   PortFileOwners owners{{0}};
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (!line.starts_with("Uid:")) continue;
-    std::istringstream ids(line.substr(4));
-    for (uid_t uid = 0; ids >> uid;)
-      if (!owners.allows(uid)) owners.uids.push_back(uid);
-    return owners;
-  }
-  if (!owners.allows(::getuid())) owners.uids.push_back(::getuid());
+  auto ids = container::process_ids(pid);
+  if (ids.uids.empty()) ids.uids.push_back(::getuid());
+  for (uid_t uid : ids.uids)
+    if (!owners.allows(uid)) owners.uids.push_back(uid);
   return owners;
 }
 
