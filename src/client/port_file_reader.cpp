@@ -30,14 +30,15 @@ bool is_missing(int err) { return err == ENOENT || err == ENOTDIR; }
 
 bool PortFileOwners::allows(uid_t uid) const { return std::find(uids.begin(), uids.end(), uid) != uids.end(); }
 
-PortFileOwners owners_of_process(int pid) {
+PortFileOwners owners_from(const std::vector<uid_t>& uids) {
   PortFileOwners owners{{0}};
-  auto ids = container::process_ids(pid);
-  if (ids.uids.empty()) ids.uids.push_back(::getuid());
-  for (uid_t uid : ids.uids)
+  for (uid_t uid : uids)
     if (!owners.allows(uid)) owners.uids.push_back(uid);
+  if (uids.empty() && !owners.allows(::getuid())) owners.uids.push_back(::getuid());
   return owners;
 }
+
+PortFileOwners owners_of_process(int pid) { return owners_from(container::process_ids(pid).uids); }
 
 Result<PortFileRead> read_port_file_at(int dir_fd, const std::string& name, const PortFileOwners& owners,
                                        const std::string& shown_path) {

@@ -31,29 +31,33 @@ std::optional<TargetPortFile> target_port_file(int pid) {
   auto env = process_environment(pid);
   if (!env) return std::nullopt;
   const std::string proc = "/proc/" + std::to_string(pid);
-  // Without HOME in its environment, its agent falls back to its user's
-  // home dir (the owner of /proc/PID is the process's effective user).
-  // That is the password database of our file system, not a container's:
-  // right for a process on the host, a guess for one in a container.
-  struct stat st {};
-  std::optional<uid_t> user;
-  if (::stat(proc.c_str(), &st) == 0) user = st.st_uid;
-  auto dir = protocol::config_dir(*env, user);
+  auto dir = protocol::config_dir(*env);
+  if (!dir) {
+    // Without HOME in its environment, its agent falls back to its user's
+    // home dir (the owner of /proc/PID is the process's effective user).
+    // That is the password database of our file system, not a container's:
+    // right for a process on the host, a guess for one in a container.
+    struct stat st {};
+    if (::stat(proc.c_str(), &st) == 0) dir = protocol::config_dir(*env, st.st_uid);
+  }
   if (!dir || dir->empty()) return std::nullopt;
   TargetPortFile t;
   t.dir = *dir;
-  t.name = std::to_string(container::process_ids(pid).ns_pid);
   t.relative = t.dir.front() != '/';
-  if (t.relative)
-    t.shown_path = proc + "/cwd/" + t.dir + "/" + t.name;
-  else if (container::shares_file_system_view(pid))
-    t.shown_path = t.dir + "/" + t.name;
-  else
-    t.shown_path = proc + "/root" + t.dir + "/" + t.name;
+  auto ids = container::process_ids(pid);
+  t.name = std::to_string(ids.ns_pid);
+  t.owners = owners_from(ids.uids);
   return t;
 }
 
-Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where, const PortFileOwners& owners) {
+std::string shown_path(int pid, const TargetPortFile& where) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (where.relative) return proc + "/cwd/" + where.dir + "/" + where.name;
+  if (container::shares_file_system_view(pid)) return where.dir + "/" + where.name;
+  return proc + "/root" + where.dir + "/" + where.name;
+}
+
+Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where) {
   // A relative dir is relative to the target's working directory, and
   // looked up beneath it.
   const std::string start = "/proc/" + std::to_string(pid) + (where.relative ? "/cwd" : "/root");
@@ -66,15 +70,15 @@ Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where,
   auto dir = container::open_dir_in_root(root.get(), where.dir);
   if (dir.error != 0) {
     if (is_missing(dir.error)) return PortFileRead{dir.error, {}};
-    return Error{"open " + where.shown_path + ": " + errno_text(dir.error)};
+    return Error{"open " + shown_path(pid, where) + ": " + errno_text(dir.error)};
   }
-  return read_port_file_at(dir.fd.get(), where.name, owners, where.shown_path);
+  return read_port_file_at(dir.fd.get(), where.name, where.owners, shown_path(pid, where));
 }
 
 bool target_has_port_file(int pid) {
   auto target = target_port_file(pid);
   if (!target) return false;
-  auto read = read_target_port_file(pid, *target, owners_of_process(pid));
+  auto read = read_target_port_file(pid, *target);
   return read && read->missing == 0;
 }
 
@@ -119,7 +123,7 @@ Result<LocalAgent> find_local_agent(int pid, const protocol::EnvLookup& own_env)
     if (auto agent = try_file(path, read_port_file(*own, std::to_string(pid), owners))) return *agent;
   }
   if (auto target = target_port_file(pid); target && !same_as_own(pid, *target, own))
-    if (auto agent = try_file(target->shown_path, read_target_port_file(pid, *target, owners))) return *agent;
+    if (auto agent = try_file(shown_path(pid, *target), read_target_port_file(pid, *target))) return *agent;
 
   if (problem) return *problem;
   if (missing) return *missing;

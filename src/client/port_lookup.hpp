@@ -33,15 +33,19 @@ struct TargetPortFile {
   std::string dir;         // as PID names it (from its environment)
   std::string name;        // PID as the process sees itself (its own PID namespace)
   bool relative = false;   // `dir` is relative to PID's working directory
-  std::string shown_path;  // for messages: the path, under /proc/PID/root (or cwd) when PID sees another file system
+  PortFileOwners owners;   // who may own the file: PID's user ids, root
 };
 
 // nullopt when /proc/PID/environ is not ours to read or names no dir.
 std::optional<TargetPortFile> target_port_file(int pid);
 
+// For messages: the path as PID names it, or under /proc/PID/root (or cwd)
+// when PID sees another file system than ours.
+std::string shown_path(int pid, const TargetPortFile& where);
+
 // Reads it under the port file rules (port_file_reader.hpp), the dir
 // resolved inside PID's root (a relative dir beneath its working directory).
-Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where, const PortFileOwners& owners);
+Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where);
 
 // Whether place 2 holds a port file for PID that passes the rules, for the
 // list's `*` (place 1 the list reads once for every PID).

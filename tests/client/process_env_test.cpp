@@ -41,7 +41,7 @@ TEST(TargetPortFile, TheDirTheTargetsAgentWouldUse) {
   EXPECT_EQ(t->dir, "/their/dir");
   EXPECT_EQ(t->name, std::to_string(child.pid()));  // our PID namespace is its own
   EXPECT_FALSE(t->relative);
-  EXPECT_EQ(t->shown_path, "/their/dir/" + std::to_string(child.pid()));
+  EXPECT_EQ(shown_path(child.pid(), *t), "/their/dir/" + std::to_string(child.pid()));
 }
 
 TEST(TargetPortFile, RelativeTargetDirIsUnderItsWorkingDirectory) {
@@ -50,7 +50,7 @@ TEST(TargetPortFile, RelativeTargetDirIsUnderItsWorkingDirectory) {
   auto t = target_port_file(child.pid());
   ASSERT_TRUE(t.has_value());
   EXPECT_TRUE(t->relative);
-  EXPECT_EQ(t->shown_path, "/proc/" + std::to_string(child.pid()) + "/cwd/rel/" + std::to_string(child.pid()));
+  EXPECT_EQ(shown_path(child.pid(), *t), "/proc/" + std::to_string(child.pid()) + "/cwd/rel/" + std::to_string(child.pid()));
 }
 
 TEST(TargetPortFile, FoundThroughTheTargetsEnvironmentOnly) {
