@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/errno_text.hpp"
 #include "agent/server/address.hpp"
 #include "agent/server/fd_registry.hpp"
 #include "agent/server/port_file_owner.hpp"
@@ -53,7 +54,7 @@ void fork_child() {
 // keeps it wherever listen() is kept, --gc-sections or not.
 [[gnu::section("gops_agent"), gnu::used]] constinit const char kAgentMarker[] = "gops C++ agent";
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string failed(const std::string& what) { return what + ": " + errno_text(errno); }
 
 Result<int> open_listener(const Options& options) {
   auto address = parse_address(options.address);
@@ -62,7 +63,7 @@ Result<int> open_listener(const Options& options) {
     return Error{"agent address " + options.address +
                  " is not loopback; set Options::allow_non_loopback to listen there"};
   int fd = ::socket(address->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error{errno_text("socket")};
+  if (fd < 0) return Error{failed("socket")};
   int on = 1;
   bool ok = true;
   if (options.reuse_socket_addr_and_port) {
@@ -72,7 +73,7 @@ Result<int> open_listener(const Options& options) {
   std::string what = "listen on " + options.address;
   if (!ok || ::bind(fd, reinterpret_cast<const sockaddr*>(&address->storage), address->length) != 0 ||
       ::listen(fd, SOMAXCONN) != 0) {
-    std::string message = errno_text(what.c_str());
+    std::string message = failed(what);
     ::close(fd);
     return Error{message};
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "common/pid.hpp"
 #include "cli/cli.hpp"
 #include "cli/process_format.hpp"
 #include "cli/process_scan.hpp"
@@ -34,13 +35,6 @@ ScanResult scan(const Cli& cli) {
                  r.skipped.size(), r.executables_read);
   }
   return r;
-}
-
-std::optional<int> parse_pid(const std::string& s) {
-  int pid = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), pid);
-  if (ec != std::errc{} || end != s.data() + s.size() || pid <= 0) return std::nullopt;
-  return pid;
 }
 
 bool process_exists(int pid) {
@@ -81,7 +75,7 @@ void add_process_commands(Cli& cli) {
     return print(cli.json ? list_json(r.processes).dump(2) + "\n" : format_list(r.processes));
   };
 
-  auto* tree = cli.app.add_subcommand("tree", "Display a process tree of the Go processes and agents.");
+  auto* tree = cli.add_command("tree", "Display a process tree of the Go processes and agents.");
   tree->callback([&cli] {
     cli.action = [&cli] {
       auto r = scan(cli);
@@ -89,13 +83,15 @@ void add_process_commands(Cli& cli) {
     };
   });
 
-  auto* process = cli.app.add_subcommand("process", "Prints information about a process (also: gops <pid> [period]).");
-  process->alias("pid");
-  process->alias("proc");
   auto pid = std::make_shared<std::string>();
   auto period = std::make_shared<std::string>();
-  process->add_option("pid", *pid, "Process ID")->required();
-  process->add_option("period", *period, "Also measure CPU usage over this period (2s, 1m30s, 500ms, or seconds)");
+  auto* process = cli.add_command("process", "Prints information about a process (also: gops <pid> [period]).",
+                                  [pid, period](CLI::App& sub) {
+                                    sub.add_option("pid", *pid, "Process ID")->required();
+                                    sub.add_option("period", *period,
+                                                   "Also measure CPU usage over this period (2s, 1m30s, 500ms, or seconds)");
+                                  },
+                                  {"pid", "proc"});
   process->callback([&cli, pid, period] {
     cli.action = [&cli, pid, period] { return show_process(cli, *pid, *period); };
   });

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "client/listener_check.hpp"
 
 #include <signal.h>

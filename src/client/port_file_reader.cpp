@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 #include "common/unique_fd.hpp"
 #include "container/process_namespaces.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 #include "client/listener_check.hpp"
 #include "client/process_env.hpp"
 #include "common/unique_fd.hpp"
@@ -57,7 +57,7 @@ std::string shown_path(int pid, const TargetPortFile& where) {
   return proc + "/root" + where.dir + "/" + where.name;
 }
 
-Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where) {
+Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where, const std::string& shown) {
   // A relative dir is relative to the target's working directory, and
   // looked up beneath it.
   const std::string start = "/proc/" + std::to_string(pid) + (where.relative ? "/cwd" : "/root");
@@ -70,15 +70,16 @@ Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where)
   auto dir = container::open_dir_in_root(root.get(), where.dir);
   if (dir.error != 0) {
     if (is_missing(dir.error)) return PortFileRead{dir.error, {}};
-    return Error{"open " + shown_path(pid, where) + ": " + errno_text(dir.error)};
+    return Error{"open " + shown + ": " + errno_text(dir.error)};
   }
-  return read_port_file_at(dir.fd.get(), where.name, where.owners, shown_path(pid, where));
+  return read_port_file_at(dir.fd.get(), where.name, where.owners, shown);
 }
 
 bool target_has_port_file(int pid) {
+  static const std::string where_unshown = "(the port file)";
   auto target = target_port_file(pid);
   if (!target) return false;
-  auto read = read_target_port_file(pid, *target);
+  auto read = read_target_port_file(pid, *target, where_unshown);
   return read && read->missing == 0;
 }
 
@@ -122,8 +123,10 @@ Result<LocalAgent> find_local_agent(int pid, const protocol::EnvLookup& own_env)
     std::string path = protocol::port_file_path(*own, pid);
     if (auto agent = try_file(path, read_port_file(*own, std::to_string(pid), owners))) return *agent;
   }
-  if (auto target = target_port_file(pid); target && !same_as_own(pid, *target, own))
-    if (auto agent = try_file(shown_path(pid, *target), read_target_port_file(pid, *target))) return *agent;
+  if (auto target = target_port_file(pid); target && !same_as_own(pid, *target, own)) {
+    std::string shown = shown_path(pid, *target);
+    if (auto agent = try_file(shown, read_target_port_file(pid, *target, shown))) return *agent;
+  }
 
   if (problem) return *problem;
   if (missing) return *missing;

@@ -45,7 +45,9 @@ std::string shown_path(int pid, const TargetPortFile& where);
 
 // Reads it under the port file rules (port_file_reader.hpp), the dir
 // resolved inside PID's root (a relative dir beneath its working directory).
-Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where);
+// `shown` names it in messages (shown_path(), or anything where no message
+// is shown: the list asks only whether it is there).
+Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where, const std::string& shown);
 
 // Whether place 2 holds a port file for PID that passes the rules, for the
 // list's `*` (place 1 the list reads once for every PID).

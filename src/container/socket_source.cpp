@@ -11,21 +11,16 @@
 #include <system_error>
 #include <thread>
 
+#include "common/errno_text.hpp"
 #include "container/process_namespaces.hpp"
 
 namespace gops::container {
 namespace {
 
-std::string lower_errno(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
-
 std::string needs_privilege(int pid, const std::string& step, int err) {
   return "PID " + std::to_string(pid) +
          " is in another network namespace (a container?): reaching its agent needs root, or CAP_SYS_ADMIN and "
-         "CAP_SYS_PTRACE (" + step + ": " + lower_errno(err) + ")";
+         "CAP_SYS_PTRACE (" + step + ": " + errno_text(err) + ")";
 }
 
 }  // namespace
@@ -51,7 +46,7 @@ Result<SocketSource> SocketSource::for_process(int pid) {
 Result<UniqueFd> SocketSource::open(int domain, int type, int protocol) const {
   if (!netns_ && !owner_) {
     UniqueFd fd(::socket(domain, type | SOCK_CLOEXEC, protocol));
-    if (fd.get() < 0) return Error{"socket: " + lower_errno(errno)};
+    if (fd.get() < 0) return Error{"socket: " + errno_text(errno)};
     return fd;
   }
   int fd = -1, err = 0;
@@ -79,7 +74,7 @@ Result<UniqueFd> SocketSource::open(int domain, int type, int protocol) const {
   }
   if (fd >= 0) return UniqueFd(fd);
   if (step == "setns") return Error{needs_privilege(pid_, step, err)};
-  return Error{step + where() + ": " + lower_errno(err)};
+  return Error{step + where() + ": " + errno_text(err)};
 }
 
 std::string SocketSource::where() const {
