@@ -44,9 +44,7 @@ std::optional<TargetPortFile> target_port_file(int pid) {
   TargetPortFile t;
   t.dir = *dir;
   t.relative = t.dir.front() != '/';
-  auto ids = container::process_ids(pid);
-  t.name = std::to_string(ids.ns_pid);
-  t.owners = owners_from(ids.uids);
+  t.name = std::to_string(container::pid_in_own_namespace(pid));
   return t;
 }
 
@@ -72,7 +70,12 @@ Result<PortFileRead> read_target_port_file(int pid, const TargetPortFile& where,
     if (is_missing(dir.error)) return PortFileRead{dir.error, {}};
     return Error{"open " + shown + ": " + errno_text(dir.error)};
   }
-  return read_port_file_at(dir.fd.get(), where.name, where.owners, shown);
+  // Most processes have no port file: that answer needs no look at their
+  // user ids (a read of status, the dearest step).
+  UniqueFd probe(::openat(dir.fd.get(), where.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  const int probe_error = probe.get() < 0 ? errno : 0;
+  if (is_missing(probe_error)) return PortFileRead{probe_error, {}};
+  return read_port_file_at(dir.fd.get(), where.name, owners_of_process(pid), shown);
 }
 
 bool target_has_port_file(int pid) {

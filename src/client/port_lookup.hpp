@@ -33,7 +33,6 @@ struct TargetPortFile {
   std::string dir;         // as PID names it (from its environment)
   std::string name;        // PID as the process sees itself (its own PID namespace)
   bool relative = false;   // `dir` is relative to PID's working directory
-  PortFileOwners owners;   // who may own the file: PID's user ids, root
 };
 
 // nullopt when /proc/PID/environ is not ours to read or names no dir.

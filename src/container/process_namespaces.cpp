@@ -84,4 +84,9 @@ ProcessIds process_ids(int pid) {
   return ids;
 }
 
+int pid_in_own_namespace(int pid) {
+  if (shares_namespace(pid, "pid") == std::optional<bool>(true)) return pid;
+  return process_ids(pid).ns_pid;
+}
+
 }  // namespace gops::container

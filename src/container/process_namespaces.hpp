@@ -27,4 +27,8 @@ struct ProcessIds {
 };
 ProcessIds process_ids(int pid);
 
+// process_ids(pid).ns_pid, without reading status when PID shares our PID
+// namespace (the common case: one stat instead).
+int pid_in_own_namespace(int pid);
+
 }  // namespace gops::container
