@@ -6,9 +6,9 @@
 
 #include <optional>
 
-#include "common/errno_text.hpp"
 #include "client/listener_check.hpp"
 #include "client/process_env.hpp"
+#include "common/errno_text.hpp"
 #include "common/unique_fd.hpp"
 #include "container/in_root.hpp"
 #include "container/process_namespaces.hpp"
