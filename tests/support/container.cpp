@@ -55,7 +55,7 @@ Container::Container(const ContainerSpec& spec) : unshare_(Child::spawn(command_
 
 std::string Container::unavailable(bool rootless) {
   if (::geteuid() != 0) return "containers need root here";
-  for (const char* tool : {"unshare", "ip", "setpriv"})
+  for (const char* tool : {"unshare", "nsenter", "ip", "setpriv"})
     if (run({"sh", "-c", std::string("command -v ") + tool}).exit_code != 0) return std::string(tool) + " missing";
   if (rootless &&
       run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "unshare", "--user", "--map-root-user", "true"})

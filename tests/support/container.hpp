@@ -39,7 +39,8 @@ class Container {
     return unshare_.wait_for_output(text, timeout);
   }
 
-  // Whether containers can be made here (root, unshare(1), ip(8)); the
+  // Whether containers can be made here (root, unshare(1), nsenter(1),
+  // ip(8), setpriv(1)); the
   // reason if not, for GTEST_SKIP.
   static std::string unavailable(bool rootless = false);
 
