@@ -40,8 +40,7 @@ class Container {
   }
 
   // Whether containers can be made here (root, unshare(1), nsenter(1),
-  // ip(8), setpriv(1)); the
-  // reason if not, for GTEST_SKIP.
+  // ip(8), setpriv(1)); the reason if not, for GTEST_SKIP.
   static std::string unavailable(bool rootless = false);
 
  private:
