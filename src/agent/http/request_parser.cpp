@@ -104,6 +104,21 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
   return true;
 }
 
+std::string form_value(std::string_view raw_query, std::string_view key) {
+  while (!raw_query.empty()) {
+    std::size_t amp = raw_query.find('&');
+    std::string_view pair = raw_query.substr(0, amp);
+    raw_query = amp == std::string_view::npos ? std::string_view() : raw_query.substr(amp + 1);
+    if (pair.empty() || pair.find(';') != std::string_view::npos) continue;
+    std::size_t eq = pair.find('=');
+    std::string name, value;
+    if (!percent_decode(pair.substr(0, eq), true, name)) continue;
+    if (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), true, value)) continue;
+    if (name == key) return value;
+  }
+  return {};
+}
+
 RequestParser::State RequestParser::feed(std::span<const char> bytes) {
   // Bounded even while a reply is being computed (pipelined requests wait).
   std::size_t room = kMaxHead + kMaxBody + 1 - std::min(buffer_.size(), kMaxHead + kMaxBody + 1);

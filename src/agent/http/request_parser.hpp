@@ -79,4 +79,9 @@ class RequestParser {
 // malformed escape.
 bool percent_decode(std::string_view in, bool plus_is_space, std::string& out);
 
+// The first value of `key` in a query string, as Go's FormValue reads the
+// URL's query: pairs split on '&', '+' is a space, %XX decoded; a pair
+// with a ';' or a bad escape is skipped (Go 1.17 on). "" when absent.
+std::string form_value(std::string_view raw_query, std::string_view key);
+
 }  // namespace gops::agent::http
