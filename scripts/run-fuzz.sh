@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 build=${GOPS_FUZZ_BUILD_DIR:-build/fuzz}
-fuzzers=(binfmt_fuzz module_info_fuzz)
+fuzzers=(binfmt_fuzz module_info_fuzz http_request_fuzz)
 
 cmake --preset fuzz -B "$build" >/dev/null
 cmake --build "$build" -j2 --target "${fuzzers[@]}" binfmt_fuzz_seeds
@@ -25,9 +25,12 @@ status=0
 for f in "${fuzzers[@]}"; do
   mkdir -p "$corpus/$f"
   echo "=== $f for ${seconds}s ==="
+  seed_dirs=()
+  [[ -d "$seeds/$f" ]] && seed_dirs+=("$seeds/$f")
+  [[ -d "fuzz/corpus/$f" ]] && seed_dirs+=("fuzz/corpus/$f")  # checked in
   if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "$build/fuzz/$f" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/$f-" "$corpus/$f" "$seeds/$f" 2>"$build/$f.log"; then
+      -artifact_prefix="$artifacts/$f-" "$corpus/$f" "${seed_dirs[@]}" 2>"$build/$f.log"; then
     echo "run-fuzz: $f found a problem; log: $build/$f.log, inputs: $artifacts/" >&2
     tail -40 "$build/$f.log" >&2
     status=1
