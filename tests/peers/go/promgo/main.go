@@ -1,0 +1,29 @@
+// promgo: client_golang (Debian's golang-github-prometheus-client-golang-dev)
+// as the reference for the agent's /metrics. `promgo metrics` prints the
+// process collector's families for this process as promhttp would;
+// `promgo float V...` prints each value as the text format writes numbers.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "float" {
+		for _, a := range os.Args[2:] {
+			v, _ := strconv.ParseFloat(a, 64)
+			fmt.Println(strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		return
+	}
+	r := prometheus.NewRegistry()
+	r.MustRegister(prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	mfs, err := r.Gather()
+	if err != nil { panic(err) }
+	for _, mf := range mfs { expfmt.MetricFamilyToText(os.Stdout, mf) }
+}
