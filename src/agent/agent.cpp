@@ -18,10 +18,33 @@
 #include "agent/server/server.hpp"
 #include "protocol/port_file.hpp"
 
+// Which copy of the agent runs in this process. A program can hold two:
+// the one it links, and libgops_agent.so preloaded into it. Each copy
+// defines this symbol with default visibility, the preloaded library
+// exports it and so does a program linking gops::agent (its link options
+// add --export-dynamic-symbol), so the dynamic linker binds every copy's
+// references to one definition: the first copy to start owns the process.
+extern "C" {
+GOPS_AGENT_API void* gops_agent_owner_v1 = nullptr;
+}
+
 namespace gops::agent {
 namespace {
 
 std::mutex g_mutex;
+char g_this_copy;  // its address names this copy of the library
+
+bool claim_process() {
+  void* expected = nullptr;
+  return __atomic_compare_exchange_n(&gops_agent_owner_v1, &expected, &g_this_copy, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE) ||
+         expected == &g_this_copy;
+}
+
+void release_process() {
+  void* expected = &g_this_copy;
+  __atomic_compare_exchange_n(&gops_agent_owner_v1, &expected, nullptr, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
 // Heap-held and never destroyed at exit: the threads may still run while
 // static destructors do. A fork() child drops it without destroying it
 // (its threads do not exist there).
@@ -43,6 +66,7 @@ void fork_child() {
   disown_port_file();
   // Not destroyed: that would join threads that do not exist here.
   g_parents_server = g_server;
+  if (g_server != nullptr) release_process();
   g_server = nullptr;
   fd_registry::unlock();
   g_mutex.unlock();
@@ -86,8 +110,18 @@ std::uint16_t bound_port(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
 }
 
+ListenResult listen_claimed(const Options& options);
+
 ListenResult listen_locked(const Options& options) {
   if (g_server != nullptr) return {false, "gops agent already listening (call gops::agent::close() first)", 0};
+  if (!claim_process())
+    return {false, "a gops agent already runs in this process (libgops_agent.so preloaded, or another copy)", 0};
+  ListenResult result = listen_claimed(options);
+  if (!result.ok) release_process();
+  return result;
+}
+
+ListenResult listen_claimed(const Options& options) {
   std::string dir = options.config_dir;
   if (dir.empty()) {
     auto found = protocol::config_dir(protocol::process_env());
@@ -136,8 +170,10 @@ ListenResult listen(const Options& options) noexcept {
 void close() noexcept {
   std::lock_guard guard(g_mutex);
   remove_port_file();
-  delete g_server;
+  Server* server = g_server;
   g_server = nullptr;
+  delete server;  // joins the threads: only then may another copy start
+  if (server != nullptr) release_process();
 }
 
 }  // namespace gops::agent
