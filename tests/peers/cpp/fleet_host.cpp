@@ -8,6 +8,8 @@
 // Prints "ready" once all that runs; --fork: then forks a child that
 // sleeps, and prints "child=PID"; --exit-after-ms N: returns from main
 // after N ms (so exit handlers run).
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   if (fork_child) {
     pid_t child = ::fork();
     if (child == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // goes with the parent
       for (;;) ::pause();
     }
     std::printf("child=%d\n", static_cast<int>(child));
