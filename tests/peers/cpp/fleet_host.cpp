@@ -20,6 +20,11 @@
 #include <thread>
 #include <vector>
 
+// The functions the tests look for, by these names.
+extern "C" void fleet_test_hot();
+extern "C" char* fleet_test_alloc_site(std::size_t size);
+extern "C" void fleet_test_sleeper();
+
 extern "C" __attribute__((noinline)) void fleet_test_hot() {
   volatile double x = 1;
   for (;;) x = x * 1.0000001 + 0.5;
