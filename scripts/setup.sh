@@ -20,7 +20,7 @@ test_packages=(
   libjemalloc2 libtcmalloc-minimal4 time jq man-db groff-base
   valgrind heaptrack
   libgoogle-perftools-dev
-  golang-github-shirou-gopsutil-dev golang-github-prometheus-client-golang-dev prometheus
+  golang-github-shirou-gopsutil-dev golang-github-prometheus-client-golang-dev prometheus curl
 )
 
 packages=("${build_packages[@]}")
