@@ -39,12 +39,14 @@ double limit_value(int resource) {
   return limit.rlim_cur == RLIM_INFINITY ? 18446744073709551615.0 : static_cast<double>(limit.rlim_cur);
 }
 
-// Seconds since the epoch at boot ("btime" of /proc/stat).
+// Seconds since the epoch at boot ("btime" of /proc/stat), read once.
 std::uint64_t boot_time() {
-  std::string stat = read_proc_file("/proc/stat", 1 << 20);
-  std::size_t at = stat.find("\nbtime ");
-  if (at == std::string::npos) return 0;
-  return to_u64(std::string_view(stat).substr(at + 7));
+  static const std::uint64_t btime = [] {
+    std::string stat = read_proc_file("/proc/stat", 1 << 20);
+    std::size_t at = stat.find("\nbtime ");
+    return at == std::string::npos ? 0 : to_u64(std::string_view(stat).substr(at + 7));
+  }();
+  return btime;
 }
 
 // The values under "IpExt:" in /proc/self/net/netstat (a header line of
