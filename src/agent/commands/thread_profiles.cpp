@@ -109,11 +109,18 @@ std::string thread_profile_text(ThreadProfile kind, const StackCounts& counts) {
   }
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string out = std::string(profile_name(kind)) + " profile: total " + std::to_string(total) + "\n";
+  // Threads without a stack are in the total, and in a comment: the
+  // format (and pprof's reader of it) wants an address on each count line.
+  if (auto none = counts.find({}); none != counts.end())
+    out += "# " + std::to_string(none->second) + " without a stack (the agent's own, or not answering): see "
+           "goroutine?debug=2\n";
   for (const auto& [stack, n] : order) {
+    if (stack->empty()) continue;
+    // Every address as a return address, as Go writes them (readers step
+    // each back by one): the interrupted pc one past where it was.
     out += std::to_string(n) + " @";
-    for (std::uintptr_t pc : *stack) out += " " + hex(pc);
+    for (std::size_t i = 0; i < stack->size(); ++i) out += " " + hex((*stack)[i] + (i == 0 ? 1 : 0));
     out += "\n";
-    if (stack->empty()) out += "#\t(no stack: see goroutine?debug=2)\n";
     out += legacy_stack_lines(*stack, false);
   }
   return out;
