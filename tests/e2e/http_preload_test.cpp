@@ -67,6 +67,17 @@ TEST(HttpPreload, GoToolPprofReadsCpuHeapAndGoroutineProfilesOverHttp) {
   RunResult threads = go_pprof({"-raw", host.url("/debug/pprof/goroutine")});
   ASSERT_EQ(threads.exit_code, 0) << threads.err;
   EXPECT_NE(threads.out.find("fleet_test_sleeper"), std::string::npos) << threads.out;
+  // Go's legacy text: pprof reads the addresses, then names them through
+  // /debug/pprof/symbol (a POST of the addresses).
+  RunResult text = go_pprof({"-raw", host.url("/debug/pprof/goroutine?debug=1")});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("fleet_test_sleeper"), std::string::npos) << text.out;
+  // A delta of the allocations: fleet_host allocated only before it
+  // printed "ready", so over one second its site is not there; in the
+  // whole profile it is.
+  RunResult delta = go_pprof({"-raw", host.url("/debug/pprof/allocs?seconds=1")});
+  ASSERT_EQ(delta.exit_code, 0) << delta.err;
+  EXPECT_EQ(delta.out.find("fleet_test_alloc_site"), std::string::npos) << delta.out;
   // The same process through the gops port.
   RunResult stack = run({gops_cli(), "stack", std::to_string(host.pid())}, {{"GOPS_CONFIG_DIR", host.config_dir()}});
   EXPECT_EQ(stack.exit_code, 0) << stack.err;
