@@ -92,7 +92,13 @@ Response method_not_allowed(bool post_too) {
 
 Response route(const Request& request, const CommandContext& context) {
   const std::string& path = request.path;
-  if (path == "*") return error_response(400, "400 Bad Request");
+  if (path == "*") {
+    // As Go's server: OPTIONS * is answered empty, anything else * is a
+    // 400 with no body.
+    Response r;
+    r.status = request.method == "OPTIONS" ? 200 : 400;
+    return r;
+  }
   if (std::string clean = clean_path(path); clean != path) return redirect(request, clean);
   if (path == "/debug/pprof") return redirect(request, "/debug/pprof/");
 

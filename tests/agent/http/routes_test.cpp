@@ -49,6 +49,13 @@ TEST(HttpRoutes, OtherMethodsAre405WithAllow) {
   EXPECT_EQ(header(get("/debug/pprof/symbol", "PUT"), "Allow"), "GET, HEAD, POST");
 }
 
+TEST(HttpRoutes, AsteriskAsGosServer) {
+  EXPECT_EQ(get("*", "OPTIONS").status, 200);
+  Response r = get("*");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "");
+}
+
 TEST(HttpRoutes, UncleanPathsAndTheBarePrefixRedirect) {
   Response r = get("/debug/pprof");
   EXPECT_EQ(r.status, 301);
