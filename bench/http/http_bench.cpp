@@ -88,14 +88,20 @@ struct Shared {
 
 // --- measuring a process ----------------------------------------------------
 
-// CPU time of every thread of `pid`, in ns (schedstat's first field).
-std::int64_t process_cpu_ns(pid_t pid) {
+// CPU time of every thread of `pid` (or of those whose name starts with
+// `prefix`), in ns: schedstat's first field.
+std::int64_t process_cpu_ns(pid_t pid, const std::string& prefix = "") {
   std::string dir = "/proc/" + std::to_string(pid) + "/task";
   std::int64_t total = 0;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) die("cannot read " + dir);
   while (dirent* e = ::readdir(d)) {
     if (e->d_name[0] == '.') continue;
+    if (!prefix.empty()) {
+      std::ifstream comm(dir + "/" + e->d_name + "/comm");
+      std::string name;
+      if (!(comm >> name) || name.compare(0, prefix.size(), prefix) != 0) continue;
+    }
     std::ifstream f(dir + "/" + e->d_name + "/schedstat");
     std::int64_t ns = 0;
     if (f >> ns) total += ns;
@@ -302,12 +308,13 @@ int main(int argc, char** argv) {
   // 2. Profiles, the workload running.
   shared->run_workload = 1;
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  std::map<std::string, std::vector<double>> rate, cpu;
+  std::map<std::string, std::vector<double>> rate, cpu, per_unit, agent;
   const char* modes[] = {"bare", "gops port", "HTTP"};
   for (int r = 0; r < rounds; ++r) {
     for (const char* mode : modes) {
       std::uint64_t u0 = shared->units[0] + shared->units[1];
       std::int64_t c0 = process_cpu_ns(host_pid);
+      std::int64_t a0 = process_cpu_ns(host_pid, "gops-");
       auto t0 = Clock::now();
       if (std::string(mode) == "bare") std::this_thread::sleep_for(std::chrono::seconds(window));
       else if (std::string(mode) == "gops port") profile_over_gops_port(static_cast<std::uint16_t>(gops_port), window);
@@ -315,19 +322,28 @@ int main(int argc, char** argv) {
       double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       std::uint64_t u1 = shared->units[0] + shared->units[1];
       std::int64_t c1 = process_cpu_ns(host_pid);
+      std::int64_t a1 = process_cpu_ns(host_pid, "gops-");
       rate[mode].push_back(static_cast<double>(u1 - u0) / seconds);
       cpu[mode].push_back(static_cast<double>(c1 - c0) / 1e9 / seconds);
+      per_unit[mode].push_back(static_cast<double>(c1 - c0) / static_cast<double>(u1 - u0));
+      agent[mode].push_back(static_cast<double>(a1 - a0) / 1e6);
     }
   }
-  std::printf("\nCPU profile (%d s windows, %d rounds, workload on 2 threads): work rate against the bare "
-              "windows, and the host's CPU (cores busy)\n\n", window, rounds);
-  std::printf("| mode | work rate / bare (median, q1-q3) | host CPU, cores (median) |\n|---|---:|---:|\n");
+  std::printf("\nCPU profile (%d s windows, %d rounds, workload on 2 threads), each against the bare window "
+              "of its round: work done per second, the host's CPU per unit of work (handlers and agent "
+              "included), the agent threads' CPU in the window\n\n", window, rounds);
+  std::printf("| mode | work rate / bare (median, q1-q3) | host CPU per unit / bare (median, q1-q3) | agent "
+              "threads' CPU (median) |\n|---|---:|---:|---:|\n");
   for (const char* mode : modes) {
-    std::vector<double> ratio;
-    for (std::size_t i = 0; i < rate[mode].size(); ++i) ratio.push_back(rate[mode][i] / rate["bare"][i]);
-    std::printf("| %s | %.4f (%.4f-%.4f) | %.3f |\n", mode, gops::bench::quantile(ratio, 0.5),
+    std::vector<double> ratio, cost;
+    for (std::size_t i = 0; i < rate[mode].size(); ++i) {
+      ratio.push_back(rate[mode][i] / rate["bare"][i]);
+      cost.push_back(per_unit[mode][i] / per_unit["bare"][i]);
+    }
+    std::printf("| %s | %.4f (%.4f-%.4f) | %.4f (%.4f-%.4f) | %.1f ms |\n", mode, gops::bench::quantile(ratio, 0.5),
                 gops::bench::quantile(ratio, 0.25), gops::bench::quantile(ratio, 0.75),
-                gops::bench::quantile(cpu[mode], 0.5));
+                gops::bench::quantile(cost, 0.5), gops::bench::quantile(cost, 0.25),
+                gops::bench::quantile(cost, 0.75), gops::bench::quantile(agent[mode], 0.5));
   }
   ::kill(host_pid, SIGKILL);
   ::waitpid(host_pid, nullptr, 0);
