@@ -3,13 +3,13 @@
 // who can connect (fuzzed: fuzz/http_request_fuzz.cpp).
 //
 // Why our own parser and no library: the agent lives inside other people's
-// programs. libmicrohttpd runs its own threads (or a thread per
-// connection) and its own poll loop, and pulls in GnuTLS through its
-// Debian package; cpp-httplib is a thread-per-connection server with a
-// thread pool, blocking sockets and optional OpenSSL. Either would add
-// threads, a TLS stack and a second event loop beside the agent's own poll
-// loop, which already has the deadlines, bounds and access checks the gops
-// port needs. What we take is small: GET, HEAD and POST with a
+// programs. Debian's libmicrohttpd12 links GnuTLS (every host would load a
+// TLS stack), and although it can be driven from an outside poll loop, it
+// keeps its own connections, timeouts and limits beside the agent's.
+// Debian's cpp-httplib is a blocking server with a thread per connection
+// from a pool, and its package pulls in OpenSSL and Brotli. The agent's
+// poll loop already has the deadlines, bounds and access checks the gops
+// port needs; what it takes from HTTP is small: GET, HEAD and POST with a
 // Content-Length body (no chunked bodies, no upgrades), HTTP/1.0 and 1.1
 // with keep-alive and pipelining, and the head bounded to 16 KiB.
 //
