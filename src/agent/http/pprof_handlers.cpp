@@ -120,7 +120,7 @@ Response thread_profile(ThreadProfile kind, const Request& request, const Comman
   if (delta.wanted) {
     std::int64_t started = unix_nanos();
     StackCounts before = count_thread_stacks(capture_thread_stacks(), kind);
-    if (!wait_unless_stopped(context.stop, delta.window)) return serve_error(500, "context canceled");
+    if (!wait_unless_stopped(context.cancel.stop, delta.window)) return serve_error(500, "context canceled");
     std::int64_t now = unix_nanos();
     StackCounts after = count_thread_stacks(capture_thread_stacks(), kind);
     auto profile = thread_profile_proto(kind, subtract(after, before), now, now - started);
@@ -147,7 +147,7 @@ Response heap_profile(std::string_view name, const Request& request, const Comma
   if (delta.wanted) {
     Result<HeapSnapshot> before = take_heap_snapshot();
     if (!before) return serve_error(500, before.message());
-    if (!wait_unless_stopped(context.stop, delta.window)) return serve_error(500, "context canceled");
+    if (!wait_unless_stopped(context.cancel.stop, delta.window)) return serve_error(500, "context canceled");
     Result<HeapSnapshot> after = take_heap_snapshot();
     if (!after) return serve_error(500, after.message());
     options.base = &*before;
@@ -269,7 +269,7 @@ Response pprof_profile(const Request& request, const CommandContext& context) {
   auto seconds = parse_int(form_value(request.raw_query, "seconds"));
   long long n = seconds && *seconds > 0 ? *seconds : 30;
   auto duration = milliseconds(std::min<long long>(n, 1LL << 40) * 1000);
-  Result<std::string> profile = cpu_profile_reply(duration, context.stop);
+  Result<std::string> profile = cpu_profile_reply(duration, context.cancel);
   if (!profile) {
     const std::string& why = profile.message();
     if (why.find("refused: the duration") != std::string::npos) return serve_error(400, why);
@@ -282,7 +282,7 @@ Response pprof_trace(const Request& request, const CommandContext& context) {
   auto seconds = parse_float(form_value(request.raw_query, "seconds"));
   double s = seconds && *seconds > 0 ? *seconds : 1;  // Go's default: 1 s
   auto duration = milliseconds(std::max<long long>(1, static_cast<long long>(std::min(s, 1e9) * 1000)));
-  Result<std::string> trace = trace_reply(duration, context.stop);
+  Result<std::string> trace = trace_reply(duration, context.cancel);
   if (!trace) {
     const std::string& why = trace.message();
     if (why.find("refused: the duration") != std::string::npos) return serve_error(400, why);
