@@ -1,6 +1,6 @@
 // libgops_agent.so: the agent for a program that was built without it.
 //
-//   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libgops_agent.so prog
+//   LD_PRELOAD=/usr/lib/libgops_agent.so prog    (the .deb's path; /usr/local/lib after cmake --install)
 //
 // A constructor starts the agent before the program's main(), configured
 // by the environment:

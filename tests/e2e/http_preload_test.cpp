@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "support/http_client.hpp"
 #include "support/pprof_tool.hpp"
 #include "support/process.hpp"
@@ -82,6 +84,32 @@ TEST(HttpPreload, GoToolPprofReadsCpuHeapAndGoroutineProfilesOverHttp) {
   RunResult stack = run({gops_cli(), "stack", std::to_string(host.pid())}, {{"GOPS_CONFIG_DIR", host.config_dir()}});
   EXPECT_EQ(stack.exit_code, 0) << stack.err;
   EXPECT_NE(stack.out.find("fleet_test_sleeper"), std::string::npos) << stack.out;
+}
+
+// The paths and parameters the test above does not read: threadcreate,
+// heap?gc=1, the trace, symbol by GET, HEAD.
+TEST(HttpPreload, TheOtherPathsAndParameters) {
+  PreloadedHost host;
+  std::uint16_t port = host.http_port();
+  RunResult created = go_pprof({"-raw", host.url("/debug/pprof/threadcreate")});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("fleet_test_sleeper"), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("fleet_test_hot"), std::string::npos) << created.out;
+  RunResult heap = go_pprof({"-raw", host.url("/debug/pprof/heap?gc=1")});
+  ASSERT_EQ(heap.exit_code, 0) << heap.err;
+  EXPECT_NE(heap.out.find("fleet_test_alloc_site"), std::string::npos) << heap.out;
+
+  HttpResult trace = curl(port, "/debug/pprof/trace?seconds=0.5");
+  ASSERT_EQ(trace.status, 200) << trace.body;
+  auto events = nlohmann::json::parse(trace.body, nullptr, false);
+  ASSERT_FALSE(events.is_discarded()) << trace.body.substr(0, 300);
+  EXPECT_NE(trace.body.find("fleet_test_hot"), std::string::npos);
+
+  EXPECT_EQ(curl(port, "/debug/pprof/symbol").body, "num_symbols: 1\n");
+  HttpResult head = curl(port, "/metrics", {"-I"});  // -I: the headers are the body curl saves
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.starts_with("HTTP/1.1 200 OK\r\n")) << head.body;
+  EXPECT_EQ(head.body.find("# TYPE"), std::string::npos) << head.body;
 }
 
 TEST(HttpPreload, StatusCodesAsCurlSeesThem) {
@@ -171,7 +199,9 @@ TEST(HttpPreload, SignalsForkAndExitAsWithoutTheAgent) {
   EXPECT_TRUE(listening_ports(child).empty());
   EXPECT_FALSE(std::filesystem::exists(host.config_dir() + "/" + std::to_string(child)));
 
-  PreloadedHost exiting({"--exit-after-ms", "300"}, {}, false);
+  PreloadedHost exiting({"--exit-on-usr1"}, {}, false);
+  ASSERT_TRUE(std::filesystem::exists(exiting.port_file()));
+  ASSERT_EQ(::kill(exiting.pid(), SIGUSR1), 0);
   EXPECT_EQ(exiting.child().wait(), 0);
   EXPECT_FALSE(std::filesystem::exists(exiting.port_file()));
 }

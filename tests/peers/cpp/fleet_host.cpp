@@ -3,11 +3,12 @@
 // burns CPU in fleet_test_hot, 32 MiB stay allocated from
 // fleet_test_alloc_site, one thread sleeps in fleet_test_sleeper.
 //
-//   fleet_host [--fork] [--exit-after-ms N]
+//   fleet_host [--fork] [--exit-on-usr1]
 //
 // Prints "ready" once all that runs; --fork: then forks a child that
-// sleeps, and prints "child=PID"; --exit-after-ms N: returns from main
-// after N ms (so exit handlers run).
+// sleeps and prints "child=PID" itself (so the fork handlers have run in it
+// by then); --exit-on-usr1: returns from main (so exit handlers run) when
+// SIGUSR1 comes, taken with sigwait: no handler is installed.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -42,12 +43,18 @@ extern "C" __attribute__((noinline)) void fleet_test_sleeper() {
 
 int main(int argc, char** argv) {
   bool fork_child = false;
-  long exit_after_ms = -1;
+  bool exit_on_usr1 = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--fork") fork_child = true;
-    if (a == "--exit-after-ms" && i + 1 < argc) exit_after_ms = std::atol(argv[++i]);
+    if (a == "--exit-on-usr1") exit_on_usr1 = true;
   }
+  // Blocked before the threads start, so that they inherit the mask and
+  // the signal waits for sigwait() below.
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  if (exit_on_usr1) pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
   static std::vector<char*> kept;
   for (int i = 0; i < 32; ++i) kept.push_back(fleet_test_alloc_site(1 << 20));
   std::thread(fleet_test_hot).detach();
@@ -58,13 +65,15 @@ int main(int argc, char** argv) {
     pid_t child = ::fork();
     if (child == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // goes with the parent
+      std::printf("child=%d\n", static_cast<int>(::getpid()));
+      std::fflush(stdout);
       for (;;) ::pause();
     }
-    std::printf("child=%d\n", static_cast<int>(child));
-    std::fflush(stdout);
   }
-  if (exit_after_ms >= 0) {
-    ::usleep(static_cast<useconds_t>(exit_after_ms) * 1000);
+  if (exit_on_usr1) {
+    int sig = 0;
+    while (sigwait(&usr1, &sig) != 0) {
+    }
     return 0;
   }
   for (;;) ::pause();
