@@ -281,6 +281,7 @@ void Server::take_http_request(Connection& c, Clock::time_point now) {
 }
 
 void Server::close_quietly(Connection& c) {
+  counters_.served.fetch_add(1);
   fd_registry::close_fd(c.fd);
   c.fd = -1;
 }
@@ -290,8 +291,7 @@ void Server::write_reply(Connection& c, Clock::time_point now) {
   switch (c.write_some(&progressed)) {
     case Connection::Progress::kDone:
       if (c.protocol == Connection::Protocol::kHttp && c.keep_alive) {
-        counters_.served.fetch_add(1);
-        c.answered = true;
+        c.answered = true;  // counted once, when the connection ends
         c.reset_for_next_request(now + options_.read_timeout);
         // A request sent behind this one (pipelined) may be whole already.
         if (c.http.next() != http::RequestParser::State::kNeedMore) take_http_request(c, now);

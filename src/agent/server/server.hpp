@@ -62,7 +62,9 @@ class Server {
   void take_replies(Clock::time_point now);
   void accept_clients();
   void accept_from(int listen_fd, Connection::Protocol protocol);
-  void close_quietly(Connection& c);  // an idle kept-alive connection: no count
+  // A kept-alive connection that was answered and then closed or idled out:
+  // served, nothing more to read away.
+  void close_quietly(Connection& c);
   void finish(Connection& c, bool served);
 
   // Whether a worker may take a job now (called under mutex_).

@@ -62,6 +62,29 @@ TEST_F(HttpServer, KeepAliveAndPipelinedRequestsOnOneConnection) {
   EXPECT_NE(r.bytes.find("Connection: close\r\n"), std::string::npos);
 }
 
+// A kept-alive connection counts once, as served, however many requests it
+// carried (the counters are of connections, as for the gops port).
+TEST_F(HttpServer, KeptAliveConnectionCountsOnce) {
+  auto served = [&] {
+    std::string stats = raw_request(port_, "\x07").bytes;
+    auto at = stats.find("agent connections served: ");
+    return at == std::string::npos ? -1 : std::stoi(stats.substr(at + 26));
+  };
+  int before = served();
+  ASSERT_GE(before, 0);
+  int fd = raw_connect(http_port());
+  ASSERT_GE(fd, 0);
+  std::string three = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /debug/pprof/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                      "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, three.data(), three.size(), MSG_NOSIGNAL), static_cast<ssize_t>(three.size()));
+  RawReply r = read_to_end(fd, std::chrono::seconds(30));
+  ::close(fd);
+  ASSERT_TRUE(r.eof);
+  // The stats request before, and the HTTP connection (its end is counted
+  // before it is closed, so before read_to_end saw the end).
+  EXPECT_EQ(served(), before + 2);
+}
+
 TEST_F(HttpServer, GarbageGetsGos400AndTheConnectionCloses) {
   EXPECT_EQ(http("GARBAGE\r\n\r\n"),
             "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
