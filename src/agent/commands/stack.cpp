@@ -9,6 +9,7 @@
 #include "agent/commands/commands.hpp"
 #include "agent/commands/thread_stacks.hpp"
 #include "agent/host/thread_list.hpp"
+#include "common/task_state.hpp"
 #include "symbolize/in_process.hpp"
 
 namespace gops::agent {
@@ -79,7 +80,7 @@ std::string stack_reply() {
   std::string out;
   out.reserve(threads.size() * 1024);  // about a dump's size: no regrowth copies
   for (const ThreadStack& t : threads) {
-    out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_state(t.state);
+    out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_task_state(t.state);
     // Without a stack, the kernel's wait channel is what can be said.
     if (t.pcs.empty() && t.state != 'R') {
       if (std::string wchan = thread_wchan(t.tid); !wchan.empty()) out += ", in " + wchan;
