@@ -20,6 +20,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <string_view>
 
 namespace {
 
@@ -44,7 +46,13 @@ __attribute__((constructor)) void start_preloaded_agent() {
   options.host_stdlib = "unknown (the agent was preloaded)";
   options.host_cplusplus = 0;
   gops::agent::ListenResult r = gops::agent::listen(options);
-  if (!r.ok) std::fprintf(stderr, "gops agent (preloaded): %s\n", r.error.c_str());
+  if (r.ok) return;
+  // The library's words name the option; here the environment sets it.
+  std::string error = r.error;
+  constexpr std::string_view kOption = "set Options::allow_non_loopback";
+  if (auto at = error.find(kOption); at != std::string::npos)
+    error.replace(at, kOption.size(), "set GOPS_AGENT_ALLOW_NON_LOOPBACK=1");
+  std::fprintf(stderr, "gops agent (preloaded): %s\n", error.c_str());
 }
 
 }  // namespace

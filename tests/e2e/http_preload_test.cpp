@@ -4,6 +4,7 @@
 // And what preloading must not change: the program's signal handlers,
 // fork() children, exit, and a program that links the agent itself.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -215,6 +216,47 @@ TEST(HttpPreload, OneAgentWhenTheProgramLinksItToo) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cpu_profile_host: a gops agent already runs in this process"), std::string::npos) << r.err;
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));  // the preloaded one's port file went at exit
+}
+
+constexpr const char* kOtherUser = "gops-agent-test";
+
+const passwd* other_user() {
+  if (const passwd* pw = ::getpwnam(kOtherUser)) return pw;
+  run({"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", kOtherUser});
+  return ::getpwnam(kOtherUser);
+}
+
+// The environment the preload reads: the gops port's address, who may
+// connect (another user's connection is closed unanswered unless
+// GOPS_AGENT_ACCESS=anyone), and a non-loopback address refused in one
+// line that names the variable to set, the program running on.
+TEST(HttpPreload, TheEnvironmentSetsTheAddressAndWhoMayConnect) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a user and switch to it";
+  const passwd* pw = other_user();
+  ASSERT_NE(pw, nullptr);
+  std::string uid = std::to_string(pw->pw_uid), gid = std::to_string(pw->pw_gid);
+  auto status_for_other_user = [&](const std::string& host, std::uint16_t port) {
+    return run({"setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "curl", "-s", "-o", "/dev/null",
+                "-w", "%{http_code}", "--max-time", "30", "http://" + host + ":" + std::to_string(port) + "/metrics"})
+        .out;
+  };
+  PreloadedHost guarded({}, {}, false);
+  EXPECT_EQ(status_for_other_user("127.0.0.1", guarded.http_port()), "000");  // closed unanswered
+
+  // Both on 127.0.0.2, where the defaults (127.0.0.1) would not answer.
+  PreloadedHost open({}, {{"GOPS_AGENT_ACCESS", "anyone"}, {"GOPS_AGENT_ADDRESS", "127.0.0.2:0"},
+                          {"GOPS_HTTP_ADDRESS", "127.0.0.2:0"}}, false);
+  EXPECT_EQ(status_for_other_user("127.0.0.2", open.http_port()), "200");
+  RunResult there = run({gops_cli(), "version", "127.0.0.2:" + std::to_string(open.gops_port())});
+  EXPECT_EQ(there.exit_code, 0) << there.err;
+  EXPECT_NE(there.out.find("the agent was preloaded"), std::string::npos) << there.out;
+
+  TempDir dir;
+  RunResult refused = run({"true"}, {{"LD_PRELOAD", kAgentSo}, {"GOPS_CONFIG_DIR", dir.path()},
+                                     {"GOPS_AGENT_ADDRESS", "0.0.0.0:0"}});
+  EXPECT_EQ(refused.exit_code, 0);
+  EXPECT_EQ(refused.err, "gops agent (preloaded): agent address 0.0.0.0:0 is not loopback; set "
+                         "GOPS_AGENT_ALLOW_NON_LOOPBACK=1 to listen there\n");
 }
 
 TEST(HttpPreload, SwitchedOffByTheEnvironment) {
