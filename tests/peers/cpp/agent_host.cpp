@@ -139,14 +139,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "agent_host: %s\n", r.error.c_str());
     return 1;
   }
-  std::printf("port=%u\n", r.port);
-  std::fflush(stdout);
-
+  // Opened before the port is announced: the tests take the descriptors
+  // they see then as the host's own.
   int fifo = ::open(argv[1], O_RDWR);  // RDWR: no EOF when a writer leaves
   if (fifo < 0) {
     std::perror("agent_host: open fifo");
     return 1;
   }
+  std::printf("port=%u\n", r.port);
+  std::fflush(stdout);
   std::string line;
   char c;
   for (;;) {
