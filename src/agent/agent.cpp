@@ -74,6 +74,11 @@ void fork_child() {
   g_mutex.unlock();
 }
 
+// The mark `gops` finds in the section headers of a program that links the
+// agent (protocol/agent_marker.hpp). listen() refers to it, so the linker
+// keeps it wherever listen() is kept, --gc-sections or not.
+[[gnu::section("gops_agent"), gnu::used]] constinit const char kAgentMarker[] = "gops C++ agent";
+
 std::string failed(const std::string& what) { return what + ": " + errno_text(errno); }
 
 // A listening socket on `address_text` ("host:port"), registered.
@@ -167,6 +172,7 @@ ListenResult listen_claimed(const Options& options) {
 }
 
 ListenResult listen_locked(const Options& options) {
+  asm volatile("" : : "r"(kAgentMarker));  // a reference, for the linker
   if (g_server != nullptr) return failure("gops agent already listening (call gops::agent::close() first)");
   if (!claim_process())
     return failure("a gops agent already runs in this process (libgops_agent.so preloaded, or another copy)");

@@ -3,7 +3,7 @@
 // test can make it allocate, free, fork, exec or exit at known moments). Prints
 // "port=N" when the agent listens and "done CMD" after each command.
 //
-//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm]
+//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm] [--address HOST:PORT]
 #include <gops/agent.hpp>
 
 #include <fcntl.h>
@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
     if (a == "--cleanup") options.shutdown_cleanup = true;
     if (a == "--version" && i + 1 < argc) options.program_version = argv[++i];
     if (a == "--threads" && i + 1 < argc) extra_threads = std::atoi(argv[++i]);
+    if (a == "--address" && i + 1 < argc) options.address = argv[++i];
     if (a == "--host-sigterm") ::signal(SIGTERM, host_sigterm);
   }
   // Each thread is where the tests look for it before the agent is
