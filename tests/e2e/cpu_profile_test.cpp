@@ -52,14 +52,7 @@ class CpuHost {
     if (!std::regex_search(out, m, std::regex(name + " tid=(\\d+) lines=(\\d+)-(\\d+)"))) return {0, 0, 0};
     return {std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
   }
-  // Whether SIGPROF has a handler (SigCgt of /proc/PID/status).
-  bool catches_sigprof() const {
-    std::string status = read_file("/proc/" + std::to_string(pid()) + "/status");
-    auto at = status.find("SigCgt:\t");
-    if (at == std::string::npos) return false;
-    unsigned long long mask = std::stoull(status.substr(at + 8), nullptr, 16);
-    return (mask >> (SIGPROF - 1)) & 1;
-  }
+  bool catches_sigprof() const { return catches_signal(pid(), SIGPROF); }
   // utime + stime of one thread, in clock ticks.
   long cpu_ticks(int tid) const {
     std::string stat = read_file("/proc/" + std::to_string(pid()) + "/task/" + std::to_string(tid) + "/stat");

@@ -167,6 +167,14 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+bool catches_signal(pid_t pid, int sig) {
+  std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  auto at = status.find("SigCgt:\t");
+  if (at == std::string::npos) return false;
+  unsigned long long mask = std::stoull(status.substr(at + 8), nullptr, 16);
+  return (mask >> (sig - 1)) & 1;
+}
+
 void write_file(const std::string& path, const std::string& contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << contents;

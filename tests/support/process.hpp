@@ -75,6 +75,8 @@ class TempDir {
 };
 
 std::string read_file(const std::string& path);
+// Whether process `pid` has a handler for `sig` (SigCgt of /proc/PID/status).
+bool catches_signal(pid_t pid, int sig);
 void write_file(const std::string& path, const std::string& contents);
 std::vector<std::string> split_lines(const std::string& text);
 

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -145,10 +146,11 @@ TEST_F(HttpServer, ProfileDoesNotHoldUpMetrics) {
   ASSERT_GE(fd, 0);
   std::string profile = get("/debug/pprof/profile?seconds=30");
   ASSERT_EQ(::send(fd, profile.data(), profile.size(), MSG_NOSIGNAL), static_cast<ssize_t>(profile.size()));
-  // Wait until the profile runs (a second one is then busy).
-  ASSERT_TRUE(eventually([&] {
-    return http(get("/debug/pprof/profile?seconds=1")).find("busy") != std::string::npos;
-  }, std::chrono::seconds(10)));
+  // Wait until the profile runs (its SIGPROF handler is in), without a
+  // probe that could start a profile of its own first; then a second one
+  // is busy.
+  ASSERT_TRUE(eventually([] { return catches_signal(::getpid(), SIGPROF); }, std::chrono::seconds(20)));
+  EXPECT_NE(http(get("/debug/pprof/profile?seconds=1")).find("busy"), std::string::npos);
   for (int i = 0; i < 3; ++i) {
     auto started = std::chrono::steady_clock::now();
     EXPECT_TRUE(http(get("/metrics")).starts_with("HTTP/1.1 200 OK"));
