@@ -31,7 +31,7 @@ for preset in "${presets[@]}"; do
   else
     cmake --build --preset "$preset" -j2
   fi
-  ctest --preset "$preset" -j2
+  ctest --preset "$preset" -j3  # the tests mostly wait on their peers
 done
 if [[ -n "$fuzz_seconds" && "$fuzz_seconds" != 0 ]]; then
   echo "=== fuzz (${fuzz_seconds}s per target) ==="
