@@ -13,6 +13,7 @@
 #include "client/port_lookup.hpp"
 #include "goruntime/go_process.hpp"
 #include "goruntime/goroutines.hpp"
+#include "nativestack/native_stack.hpp"
 #include "protocol/port_file.hpp"
 #include "stackdump/stack_dump.hpp"
 
@@ -65,19 +66,35 @@ Result<std::unique_ptr<goruntime::GoProcess>> open(pid_t pid) {
 
 }  // namespace
 
-Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced) {
+Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced, bool any_process) {
   auto pid = parse_pid(target);
   if (!pid) {
     if (forced)
-      return Error{"reading memory (--agentless, --all, --freeze) needs a local PID, not \"" + target.substr(0, 64) + "\""};
+      return Error{"reading memory (--agentless, --all, --freeze, --threads) needs a local PID, not \"" +
+                   target.substr(0, 64) + "\""};
     return std::optional<pid_t>{};
   }
   if (forced) return pid;
-  if (has_port_file(*pid) || !go_or_private(*pid)) return std::optional<pid_t>{};
+  if (has_port_file(*pid)) return std::optional<pid_t>{};
+  if (!any_process && !go_or_private(*pid)) return std::optional<pid_t>{};
   return pid;
 }
 
+namespace {
+
+// Every thread of a process, stopped briefly and unwound from copies.
+int native_stack(pid_t pid, const AgentlessOptions& options) {
+  if (!alive(pid)) return fail("no process with PID " + std::to_string(pid));
+  auto dump = nativestack::dump_native_stacks(pid);
+  if (!dump) return fail_reading(pid, dump.message());
+  print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));
+  return 0;
+}
+
+}  // namespace
+
 int agentless_stack(pid_t pid, const AgentlessOptions& options) {
+  if (options.threads || !go_or_private(pid)) return native_stack(pid, options);
   auto process = open(pid);
   if (!process) return fail(process.message());
   goruntime::DumpOptions dump_options;

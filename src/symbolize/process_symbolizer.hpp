@@ -1,0 +1,54 @@
+// Symbols of another process, from its files: the same lookups as the
+// agent's in-process symbolizer (dwfl_symbols.hpp) over the modules that
+// /proc/PID/maps lists. Files are opened through /proc/PID/root, so a
+// process in a container is symbolized from its own files; the vDSO is read
+// from its memory. Debug files are found as for this process
+// (debug_files.hpp: build ID, debuglink, no debuginfod). Names are
+// demangled as C++ or Rust (legacy and v0). Not thread-safe; one per dump.
+#pragma once
+
+#include <elfutils/libdwfl.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.hpp"
+#include "symbolize/in_process.hpp"
+
+namespace gops::symbolize {
+
+class ProcessSymbolizer {
+ public:
+  // Reports the modules mapped in `pid` now. Errors: /proc/PID/maps cannot
+  // be read (the process is gone, or not ours to look at).
+  static Result<std::unique_ptr<ProcessSymbolizer>> open(pid_t pid);
+  ~ProcessSymbolizer();
+  ProcessSymbolizer(const ProcessSymbolizer&) = delete;
+  ProcessSymbolizer& operator=(const ProcessSymbolizer&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The module list, for an unwinder to share (dwfl_attach_state).
+  Dwfl* dwfl() const { return dwfl_; }
+
+  // As source_frames() and module_location() in in_process.hpp, for an
+  // address of the other process. Cached by address.
+  const std::vector<SourceFrame>& source_frames(std::uint64_t pc);
+  ModuleLocation module_location(std::uint64_t pc);
+
+ private:
+  explicit ProcessSymbolizer(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+  std::string root_;  // "/proc/PID/root"
+  Dwfl* dwfl_ = nullptr;
+  std::unordered_map<std::uint64_t, std::vector<SourceFrame>> cache_;
+};
+
+// C++ or Rust (legacy "_ZN...17h<hash>E" and v0 "_R...") symbol names,
+// demangled; others as they are, less a symbol version.
+std::string demangle_native(const char* name);
+
+}  // namespace gops::symbolize
