@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/errno_text.hpp"
 #include "agent/server/address.hpp"
 #include "agent/server/fd_registry.hpp"
 #include "agent/server/port_file_owner.hpp"
@@ -48,7 +49,7 @@ void fork_child() {
   g_mutex.unlock();
 }
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string failed(const std::string& what) { return what + ": " + errno_text(errno); }
 
 Result<int> open_listener(const Options& options) {
   auto address = parse_address(options.address);
@@ -57,7 +58,7 @@ Result<int> open_listener(const Options& options) {
     return Error{"agent address " + options.address +
                  " is not loopback; set Options::allow_non_loopback to listen there"};
   int fd = ::socket(address->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error{errno_text("socket")};
+  if (fd < 0) return Error{failed("socket")};
   int on = 1;
   bool ok = true;
   if (options.reuse_socket_addr_and_port) {
@@ -67,7 +68,7 @@ Result<int> open_listener(const Options& options) {
   std::string what = "listen on " + options.address;
   if (!ok || ::bind(fd, reinterpret_cast<const sockaddr*>(&address->storage), address->length) != 0 ||
       ::listen(fd, SOMAXCONN) != 0) {
-    std::string message = errno_text(what.c_str());
+    std::string message = failed(what);
     ::close(fd);
     return Error{message};
   }

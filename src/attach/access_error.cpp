@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "attach/access_error.hpp"
 
 #include <pwd.h>
@@ -121,7 +122,7 @@ std::string describe_access_failure(pid_t pid, int err, Access access, const Acc
            who(f.our_uid, f.our_user) + (f.cap_sys_ptrace ? " with" : " without") +
            " CAP_SYS_PTRACE; a security module such as SELinux or AppArmor may refuse it)";
   }
-  std::string reason = std::strerror(err);
+  std::string reason = errno_text(err);
   if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
   return head + reason;
 }

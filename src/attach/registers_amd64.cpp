@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/errno_text.hpp"
 #include "attach/registers.hpp"
 
 #if !defined(__x86_64__)
@@ -20,7 +21,7 @@ Result<Registers> read_registers(pid_t tid) {
   user_regs_struct regs{};
   iovec iov{&regs, sizeof regs};
   if (::ptrace(PTRACE_GETREGSET, tid, reinterpret_cast<void*>(NT_PRSTATUS), &iov) != 0)
-    return Error{"cannot read the registers of thread " + std::to_string(tid) + ": " + std::strerror(errno)};
+    return Error{"cannot read the registers of thread " + std::to_string(tid) + ": " + errno_text(errno)};
   Registers r;
   r.pc = regs.rip;
   r.sp = regs.rsp;

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "binfmt/file_image.hpp"
 
 #include <fcntl.h>
@@ -61,12 +62,12 @@ Result<std::unique_ptr<FileImage>> FileImage::open(const std::string& path) {
   // O_NONBLOCK: a FIFO put where an executable was expected must not hang
   // the open; fstat refuses it below.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return Error{"open " + path + ": " + std::strerror(errno)};
+  if (fd < 0) return Error{"open " + path + ": " + errno_text(errno)};
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return Error{"stat " + path + ": " + std::strerror(err)};
+    return Error{"stat " + path + ": " + errno_text(err)};
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);

@@ -1,3 +1,4 @@
+#include "common/pid.hpp"
 #include "cli/agentless.hpp"
 
 #include <unistd.h>
@@ -21,13 +22,6 @@ namespace gops::cli {
 namespace {
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
-std::optional<pid_t> parse_pid(const std::string& text) {
-  pid_t pid = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-  if (ec != std::errc{} || end != text.data() + text.size() || pid <= 0) return std::nullopt;
-  return pid;
-}
 
 bool has_port_file(pid_t pid) {
   for (const auto& dir : client::candidate_dirs(pid, protocol::process_env()))

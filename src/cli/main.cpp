@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/cli.hpp"
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 #include "common/text.hpp"
 
 namespace gops::cli {
@@ -29,7 +29,7 @@ int finish_stdout(int code) {
   bool flushed = std::fflush(stdout) == 0;
   if (flushed && !std::ferror(stdout)) return code;
   // A write that failed before (inside iostreams, say) leaves only the flag.
-  gops::cli::fail(!flushed && errno != 0 ? "write to stdout: " + gops::client::errno_text(errno)
+  gops::cli::fail(!flushed && errno != 0 ? "write to stdout: " + gops::errno_text(errno)
                                          : std::string("write to stdout failed"));
   return code == 0 ? 1 : code;
 }

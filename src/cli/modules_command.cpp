@@ -9,16 +9,13 @@
 #include <memory>
 #include <string>
 
+#include "common/pid.hpp"
 #include "binfmt/go_info.hpp"
 #include "cli/cli.hpp"
 #include "proc/process.hpp"
 
 namespace gops::cli {
 namespace {
-
-bool all_digits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
 
 const char* kind_of(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
@@ -59,9 +56,9 @@ int show_modules(const std::string& target) {
   // A number is a PID (read through /proc/PID/exe, which works for deleted
   // binaries too), unless a file of that name is what was meant.
   std::string shown = target, read_from = target;
-  if (all_digits(target) && ::access(target.c_str(), F_OK) != 0) {
-    int pid = std::stoi(target);
-    auto path = proc::exe_path(pid);
+  auto pid = parse_pid(target);
+  if (pid && ::access(target.c_str(), F_OK) != 0) {
+    auto path = proc::exe_path(*pid);
     if (!path) return fail(path.message());
     shown = *path;
     read_from = "/proc/" + target + "/exe";

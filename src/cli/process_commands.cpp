@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "common/pid.hpp"
 #include "cli/cli.hpp"
 #include "cli/process_format.hpp"
 #include "cli/process_scan.hpp"
@@ -34,13 +35,6 @@ ScanResult scan(const Cli& cli) {
                  r.skipped.size(), r.executables_read);
   }
   return r;
-}
-
-std::optional<int> parse_pid(const std::string& s) {
-  int pid = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), pid);
-  if (ec != std::errc{} || end != s.data() + s.size() || pid <= 0) return std::nullopt;
-  return pid;
 }
 
 bool process_exists(int pid) {

@@ -1,3 +1,4 @@
+#include "common/pid.hpp"
 #include "cli/process_scan.hpp"
 
 #include <dirent.h>
@@ -20,14 +21,6 @@ struct Inspected {
   std::string error;
   binfmt::ExecutableInfo info;
 };
-
-std::optional<int> parse_pid(const char* name) {
-  int pid = 0;
-  const char* end = name + std::strlen(name);
-  auto [p, ec] = std::from_chars(name, end, pid);
-  if (ec != std::errc{} || p != end || pid <= 0) return std::nullopt;
-  return pid;
-}
 
 std::string pid_prefix(int pid) { return "PID " + std::to_string(pid) + ": "; }
 

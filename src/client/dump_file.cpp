@@ -13,7 +13,7 @@
 #include <cstring>
 #include <utility>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 #include "client/interrupt_cleanup.hpp"
 
 namespace gops::client {

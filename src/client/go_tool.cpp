@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 
 extern char** environ;
 

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "client/listener_check.hpp"
 
 #include <signal.h>
@@ -18,7 +19,7 @@ namespace {
 Result<std::string> read_link(const std::string& path) {
   char buf[256];
   ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n < 0) return Error{"readlink " + path + ": " + std::strerror(errno)};
+  if (n < 0) return Error{"readlink " + path + ": " + errno_text(errno)};
   return std::string(buf, static_cast<std::size_t>(n));
 }
 

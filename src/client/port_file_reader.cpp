@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 #include "common/unique_fd.hpp"
 
 namespace gops::client {

@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 #include "client/listener_check.hpp"
 #include "client/port_file_reader.hpp"
 #include "client/process_env.hpp"

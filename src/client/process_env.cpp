@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "client/errno_text.hpp"
+#include "common/errno_text.hpp"
 
 namespace gops::client {
 

@@ -1,3 +1,4 @@
+#include "common/pid.hpp"
 #include "client/target.hpp"
 
 #include <charconv>
@@ -15,10 +16,10 @@ Result<ResolvedTarget> resolve(std::string_view text, const protocol::EnvLookup&
     if (!endpoints) return endpoints.error();
     return ResolvedTarget{std::move(*endpoints), std::nullopt, {}};
   }
-  int pid = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-  if (ec != std::errc{} || end != text.data() + text.size() || pid <= 0)
+  auto parsed = parse_pid(text);
+  if (!parsed)
     return Error{"couldn't parse PID: \"" + std::string(text.substr(0, 64)) + "\" is not a process ID"};
+  const pid_t pid = *parsed;
   auto agent = with_deadline<LocalAgent>(
       limit, [pid, env] { return find_local_agent(pid, env); },
       "couldn't get port for PID " + std::to_string(pid) + ": looking for its port file");

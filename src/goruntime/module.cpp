@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "goruntime/module.hpp"
 
 #include <unistd.h>
@@ -121,7 +122,7 @@ Result<ExeLayout> read_exe_layout(pid_t pid) {
   std::string proc = "/proc/" + std::to_string(pid);
   char buf[4096];
   ssize_t n = ::readlink((proc + "/exe").c_str(), buf, sizeof buf - 1);
-  if (n <= 0) return Error{"cannot read " + proc + "/exe: " + std::strerror(errno)};
+  if (n <= 0) return Error{"cannot read " + proc + "/exe: " + errno_text(errno)};
   exe.path.assign(buf, static_cast<std::size_t>(n));
   const std::string deleted = " (deleted)";
   if (exe.path.size() > deleted.size() && exe.path.compare(exe.path.size() - deleted.size(), deleted.size(), deleted) == 0)

@@ -37,6 +37,10 @@ std::optional<binfmt::ByteView> RemoteRegion::at(std::uint64_t addr, std::uint64
   return view().sub(addr - base_, length);
 }
 
+const std::uint8_t* RemoteRegion::load(std::uint64_t offset, std::uint64_t length) const {
+  return ensure(offset, length) ? data_ + offset : nullptr;
+}
+
 bool RemoteRegion::ensure(std::uint64_t offset, std::uint64_t length) const {
   if (length == 0) return true;
   std::uint64_t first = offset / kChunk, last = (offset + length - 1) / kChunk;

@@ -28,12 +28,12 @@ class RemoteRegion final : public binfmt::Loader {
   bool contains(std::uint64_t addr) const { return addr >= base_ && addr - base_ < size_; }
 
   // The whole region, loaded lazily; views it returns are loaded.
-  binfmt::ByteView view() const { return binfmt::ByteView({data_, size_}, this); }
+  binfmt::ByteView view() const { return binfmt::ByteView(size_, this); }
   // The bytes at a target address, or nullopt outside the region or when
   // they cannot be read.
   std::optional<binfmt::ByteView> at(std::uint64_t addr, std::uint64_t length) const;
 
-  bool ensure(std::uint64_t offset, std::uint64_t length) const override;
+  const std::uint8_t* load(std::uint64_t offset, std::uint64_t length) const override;
 
   // Why the last load failed ("" if none has).
   const std::string& error() const { return error_; }
@@ -45,6 +45,8 @@ class RemoteRegion final : public binfmt::Loader {
   std::uint8_t* data_ = nullptr;  // mmap'ed: untouched pages cost nothing
   mutable std::vector<bool> loaded_;
   mutable std::string error_;
+
+  bool ensure(std::uint64_t offset, std::uint64_t length) const;
 };
 
 }  // namespace gops::goruntime

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "netsock/net_sockets.hpp"
 
 #include <dirent.h>
@@ -28,7 +29,7 @@ Result<std::string> slurp(const std::string& path, bool missing_is_empty) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (missing_is_empty && errno == ENOENT) return std::string();
-    return Error{"open " + path + ": " + std::strerror(errno)};
+    return Error{"open " + path + ": " + errno_text(errno)};
   }
   std::string out;
   char buf[16384];
@@ -202,7 +203,7 @@ Result<std::vector<std::uint64_t>> socket_inodes(int pid) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == ENOENT) return Error{"no process with PID " + std::to_string(pid)};
-    return Error{"cannot read " + dir + ": " + std::strerror(errno)};
+    return Error{"cannot read " + dir + ": " + errno_text(errno)};
   }
   std::vector<std::uint64_t> out;
   char link[64];

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "netsock/sock_diag.hpp"
 
 #include <linux/inet_diag.h>
@@ -17,7 +18,7 @@ namespace gops::netsock {
 namespace {
 
 Error netlink_error(const char* what, int err) {
-  return Error{std::string("sock_diag ") + what + ": " + std::strerror(err)};
+  return Error{std::string("sock_diag ") + what + ": " + errno_text(err)};
 }
 
 InetSocket socket_of(const inet_diag_msg& m) {

@@ -1,3 +1,5 @@
+#include "common/pid.hpp"
+#include "common/errno_text.hpp"
 #include "proc/proc_dir.hpp"
 
 #include <dirent.h>
@@ -36,17 +38,12 @@ class RelativePath {
   char buf_[48];
 };
 
-bool parse_pid(const char* name, int& pid) {
-  const char* end = name + std::strlen(name);
-  auto [p, ec] = std::from_chars(name, end, pid);
-  return ec == std::errc{} && p == end && pid > 0;
-}
 
 }  // namespace
 
 Result<ProcDir> ProcDir::open(const char* path) {
   const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Error{std::string("cannot open ") + path + ": " + std::strerror(errno)};
+  if (fd < 0) return Error{std::string("cannot open ") + path + ": " + errno_text(errno)};
   return ProcDir(fd);
 }
 
@@ -82,8 +79,7 @@ std::vector<int> ProcDir::pids() const {
       // Entries are 8-byte aligned in the buffer; copy the fixed part out
       // rather than cast, and read the name in place.
       std::memcpy(&entry, buf.get() + off, offsetof(dirent64, d_name));
-      int pid = 0;
-      if (parse_pid(buf.get() + off + offsetof(dirent64, d_name), pid)) pids.push_back(pid);
+      if (auto pid = parse_pid(buf.get() + off + offsetof(dirent64, d_name))) pids.push_back(*pid);
       off += entry.d_reclen;
     }
   }
@@ -111,7 +107,7 @@ Result<std::optional<ExeIdentity>> ProcDir::exe_identity(int pid) const {
   struct stat dir;
   if ((err == EACCES || err == EPERM) && ::fstatat(fd_, RelativePath(pid, nullptr).c_str(), &dir, 0) != 0)
     return std::optional<ExeIdentity>();
-  return Error{"/proc/" + std::to_string(pid) + "/exe: " + std::strerror(err)};
+  return Error{"/proc/" + std::to_string(pid) + "/exe: " + errno_text(err)};
 }
 
 }  // namespace gops::proc

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "proc/proc_file.hpp"
 
 #include <fcntl.h>
@@ -64,7 +65,7 @@ Error proc_error(int pid, std::string_view name, int err) {
     // root (ptrace rules, another user namespace): say both.
     return Error{"permission denied reading /proc/" + id + "/" + std::string(name) + ": PID " + id +
                  " belongs to another user or is protected (run gops as its user or as root)"};
-  return Error{"cannot read /proc/" + id + "/" + std::string(name) + ": " + std::strerror(err)};
+  return Error{"cannot read /proc/" + id + "/" + std::string(name) + ": " + errno_text(err)};
 }
 
 Result<std::size_t> read_into(int pid, std::string_view name, char* buf, std::size_t cap) {
@@ -110,9 +111,9 @@ Result<std::string> read_whole(int pid, std::string_view name) {
 
 Result<std::string> read_system_file(const char* path) {
   Fd f{::open(path, O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return Error{std::string("cannot read ") + path + ": " + std::strerror(errno)};
+  if (f.fd < 0) return Error{std::string("cannot read ") + path + ": " + errno_text(errno)};
   std::string out;
-  if (!append_all(f.fd, out)) return Error{std::string("cannot read ") + path + ": " + std::strerror(errno)};
+  if (!append_all(f.fd, out)) return Error{std::string("cannot read ") + path + ": " + errno_text(errno)};
   return out;
 }
 

@@ -167,7 +167,7 @@ TEST(AgentOptions, ForbiddenConfigDirStillServesByAddressAndSaysSo) {
   o.config_dir = "/sys/gops-cannot-exist";
   auto r = agent::listen(o);
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.warning, "no port file (cannot create port file dir /sys/gops-cannot-exist: Operation not permitted): "
+  EXPECT_EQ(r.warning, "no port file (cannot create port file dir /sys/gops-cannot-exist: operation not permitted): "
                        "`gops PID` will not find this agent; name it as 127.0.0.1:" + std::to_string(r.port));
   EXPECT_EQ(raw_request(r.port, "\x02").bytes, "ok");
   agent::close();

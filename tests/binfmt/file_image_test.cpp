@@ -111,7 +111,7 @@ TEST(FileImage, AFileThatShrinksUnderItFailsToReadThePartGone) {
 }
 
 TEST(FileImage, OnlyRegularFilesOpen) {
-  EXPECT_EQ(FileImage::open("/nonexistent/x").message(), "open /nonexistent/x: No such file or directory");
+  EXPECT_EQ(FileImage::open("/nonexistent/x").message(), "open /nonexistent/x: no such file or directory");
   EXPECT_EQ(FileImage::open("/tmp").message(), "/tmp: not a regular file");
 }
 

@@ -63,7 +63,7 @@ TEST(Readers, OtherFilesAreUnrecognized) {
   EXPECT_EQ(info.message(), kUnrecognizedFormat);
   auto missing = read_go_info_file(dir.path() + "/nope");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.message(), "open " + dir.path() + "/nope: No such file or directory");
+  EXPECT_EQ(missing.message(), "open " + dir.path() + "/nope: no such file or directory");
   EXPECT_FALSE(read_go_info_file(dir.path()).ok());  // a directory
   gops::test::write_file(dir.path() + "/empty", "");
   EXPECT_FALSE(read_go_info_file(dir.path() + "/empty").ok());

@@ -195,7 +195,7 @@ TEST(ProcDir, NoIdentityForAZombieOrAKernelThread) {
 TEST(ProcDir, OpeningAMissingDirectoryIsAClearError) {
   auto d = ProcDir::open("/nonexistent-proc");
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.message(), "cannot open /nonexistent-proc: No such file or directory");
+  EXPECT_EQ(d.message(), "cannot open /nonexistent-proc: no such file or directory");
 }
 
 }  // namespace

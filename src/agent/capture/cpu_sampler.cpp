@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "agent/capture/cpu_sampler.hpp"
 
 #include <dirent.h>
@@ -103,7 +104,7 @@ Result<std::unique_ptr<CpuSampler>> CpuSampler::start(std::chrono::nanoseconds p
   ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
   sigfillset(&ours.sa_mask);  // nothing else runs inside the handler
   if (::sigaction(SIGPROF, &ours, nullptr) != 0)
-    return release(Error{std::string("cannot install the SIGPROF handler: ") + std::strerror(errno)});
+    return release(Error{std::string("cannot install the SIGPROF handler: ") + errno_text(errno)});
   g_recording.store(true, std::memory_order_release);
   std::unique_ptr<CpuSampler> sampler(new CpuSampler(period, current));
   sampler->watch_new_threads();

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "agent/capture/stack_capture.hpp"
 
 #include <semaphore.h>
@@ -343,7 +344,7 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
     }
     if (slot->state.load(std::memory_order_acquire) == word(generation, kSendFailed)) {
       int err = slot->send_errno.load(std::memory_order_relaxed);
-      out[i].missing = err == ESRCH ? NoStackReason{NoStack::kExited, {}} : NoStackReason{NoStack::kSignalFailed, std::strerror(err)};
+      out[i].missing = err == ESRCH ? NoStackReason{NoStack::kExited, {}} : NoStackReason{NoStack::kSignalFailed, errno_text(err)};
       slot->state.store(kIdle);
       continue;
     }

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/errno_text.hpp"
 #include "agent/commands/commands.hpp"
 
 namespace gops::agent {
@@ -12,7 +13,7 @@ namespace gops::agent {
 Result<Reply> binary_reply() {
   Reply reply;
   reply.stream_fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (reply.stream_fd < 0) return Error{std::string("cannot open /proc/self/exe: ") + std::strerror(errno)};
+  if (reply.stream_fd < 0) return Error{std::string("cannot open /proc/self/exe: ") + errno_text(errno)};
   return reply;
 }
 

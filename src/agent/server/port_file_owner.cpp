@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "agent/server/port_file_owner.hpp"
 
 #include <fcntl.h>
@@ -41,7 +42,6 @@ int make_private_dirs(const std::string& dir, std::string* failed) {
   return 0;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
 
 // A name of our own beside the port file: ".PID.XXXXXX" (never a PID, so
 // the CLI's list does not take it for a port file).

@@ -1,3 +1,4 @@
+#include "common/errno_text.hpp"
 #include "agent/server/server.hpp"
 
 #include <poll.h>
@@ -89,7 +90,7 @@ Result<std::unique_ptr<Server>> Server::start(const Options& options, int listen
   server->listen_fd_ = listen_fd;
   server->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   server->stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (server->wake_fd_ < 0 || server->stop_fd_ < 0) return Error{std::string("eventfd: ") + std::strerror(errno)};
+  if (server->wake_fd_ < 0 || server->stop_fd_ < 0) return Error{std::string("eventfd: ") + errno_text(errno)};
   fd_registry::add(server->wake_fd_);
   fd_registry::add(server->stop_fd_);
   int workers = std::clamp(options.max_concurrent, 1, 64);

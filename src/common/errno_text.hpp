@@ -1,4 +1,4 @@
-// System error text as Go prints it ("connection refused", "no such file or
+// The one way system errors are worded: as Go prints them ("connection refused", "no such file or
 // directory"): strerror in lower case, so our messages read like the Go
 // gops' where they match it.
 #pragma once
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-namespace gops::client {
+namespace gops {
 
 inline std::string errno_text(int err) {
   std::string s = std::strerror(err);
@@ -15,4 +15,4 @@ inline std::string errno_text(int err) {
   return s;
 }
 
-}  // namespace gops::client
+}  // namespace gops
