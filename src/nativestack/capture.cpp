@@ -40,12 +40,12 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
 
   auto freeze = attach::Freeze::stop(pid, options.freeze);
   if (!freeze) return freeze.error();
-  const auto& frozen = (*freeze)->threads();
-  std::vector<std::size_t> copied(frozen.size(), 0);
-  std::vector<std::vector<std::uint8_t>> extra(frozen.size());
+  const std::vector<attach::FrozenThread>& stopped = (*freeze)->threads();
+  std::vector<std::size_t> copied(stopped.size(), 0);
+  std::vector<std::vector<std::uint8_t>> extra(stopped.size());
   std::size_t used = 0;
-  for (std::size_t i = 0; i < frozen.size(); ++i) {
-    const attach::FrozenThread& t = frozen[i];
+  for (std::size_t i = 0; i < stopped.size(); ++i) {
+    const attach::FrozenThread& t = stopped[i];
     if (t.stop != attach::ThreadStop::kStopped || t.regs.sp == 0) continue;
     std::uint8_t* out;
     if (used < expected) {
@@ -60,6 +60,7 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   Capture capture;
   capture.pid = pid;
   capture.paused = (*freeze)->thaw();
+  const std::vector<attach::FrozenThread> frozen = stopped;  // outlives the Freeze
   bool interrupted = (*freeze)->interrupted();
   freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
   if (interrupted) return Error{"interrupted"};

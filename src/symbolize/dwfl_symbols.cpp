@@ -4,6 +4,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "symbolize/debug_files.hpp"
@@ -94,6 +95,29 @@ bool udata_attr(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
   return dwarf_attr(die, name, &attr) != nullptr && dwarf_formudata(&attr, &out) == 0;
 }
 
+// The DIEs that contain `addr`, outermost first, found by walking the
+// unit's tree: for units where dwarf_getscopes finds none (rustc's, where
+// functions sit in DW_TAG_namespace trees it does not search). Descends only into DIEs that cover addr and into the namespaces
+// and types that hold function definitions.
+bool scopes_at(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& path, int depth = 0) {
+  if (depth > 64) return false;
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return false;
+  do {
+    int tag = dwarf_tag(&child);
+    bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block;
+    bool holder = tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+                  tag == DW_TAG_union_type || tag == DW_TAG_module;
+    if (code && dwarf_haspc(&child, addr) == 1) {
+      path.push_back(child);
+      scopes_at(&child, addr, path, depth + 1);
+      return true;
+    }
+    if (holder && scopes_at(&child, addr, path, depth + 1)) return true;
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
 }  // namespace
 
 std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler demangle) {
@@ -129,15 +153,22 @@ std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler d
   // the subprogram. The line of an outer frame is the inner one's call site.
   // dwarf_getscopes also lists the abstract definition's scopes of inlined
   // code: take the innermost scope only, then its physical parents.
-  Dwarf_Die* scopes = nullptr;
-  int count = dwarf_getscopes(cu, pc - bias, &scopes);
+  std::vector<Dwarf_Die> scopes;
+  Dwarf_Die* found = nullptr;
+  int count = dwarf_getscopes(cu, pc - bias, &found);
   if (count > 0) {
-    Dwarf_Die innermost = scopes[0];
-    std::free(scopes);
-    scopes = nullptr;
-    count = dwarf_getscopes_die(&innermost, &scopes);
+    Dwarf_Die innermost = found[0];
+    std::free(found);
+    found = nullptr;
+    count = dwarf_getscopes_die(&innermost, &found);
+    if (count > 0) scopes.assign(found, found + count);
+    std::free(found);
+  } else {
+    std::free(found);
+    scopes_at(cu, pc - bias, scopes);
+    std::reverse(scopes.begin(), scopes.end());
   }
-  for (int i = 0; i < count; ++i) {
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
     SourceFrame frame;
@@ -159,7 +190,6 @@ std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler d
     file = caller_file ? caller_file : "";
     line = udata_attr(&scopes[i], DW_AT_call_line, call_line) ? static_cast<int>(call_line) : 0;
   }
-  std::free(scopes);
   // No function of this compile unit covers pc (crt1's _start sits inside
   // a unit's address range without DWARF of its own): the line found is a
   // neighbour's, so only the symbol is told.

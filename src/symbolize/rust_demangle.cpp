@@ -29,6 +29,9 @@ bool legacy_rust(std::string_view name) {
 std::optional<std::string> demangle_rust(const char* name) {
   std::string plain(name);
   if (auto at = plain.find('@'); at != std::string::npos && at > 0) plain.resize(at);  // symbol version
+  // LLVM's suffix for a local symbol made global across units (ThinLTO,
+  // codegen units): not part of the mangled name.
+  if (auto llvm = plain.find(".llvm."); llvm != std::string::npos) plain.resize(llvm);
   if (!plain.starts_with("_R") && !legacy_rust(plain)) return std::nullopt;
   char* out = cplus_demangle(plain.c_str(), DMGL_PARAMS | DMGL_ANSI | DMGL_RUST);
   if (out == nullptr) return std::nullopt;
