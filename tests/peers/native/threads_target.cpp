@@ -24,6 +24,16 @@
 
 namespace peer {
 
+// Extern (not static) so that their names are in the symbol table as
+// written, as eu-stack shows them.
+void parked_in_futex();
+void park_inner();
+void park_outer();
+void spin_forever();
+void read_forever();
+void sleep_forever();
+void poll_forever();
+
 std::atomic<unsigned long> progress{0};
 std::atomic<int> futex_word{0};  // never changes: the parked threads stay parked
 int pipe_fds[2];
@@ -94,7 +104,7 @@ int main(int argc, char** argv) {
   for (pid_t tid : futex_tids)
     if (!gops::test::wait_until_blocked_in(tid, SYS_futex)) return 2;
   if (!gops::test::wait_until_blocked_in(reader, SYS_read) ||
-      !gops::test::wait_until_blocked_in(sleeper, SYS_nanosleep) ||
+      !gops::test::wait_until_blocked_in(sleeper, SYS_clock_nanosleep) ||  // glibc's nanosleep()
       !gops::test::wait_until_blocked_in(poller, SYS_poll))
     return 2;
   while (peer::progress.load() == 0) std::this_thread::yield();
