@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "symbolize/debug_files.hpp"
 #include "symbolize/dwfl_symbols.hpp"
@@ -25,49 +28,114 @@ int open_regular(const std::string& path) {
   return fd;
 }
 
-// A file module from the process's own view of the file system (its mount
-// namespace, its chroot); the vDSO and other "[...]" modules from memory,
-// as elfutils reads them. `*userdata` is the process's root (set_target).
-int find_elf(Dwfl_Module* module, void** userdata, const char* name, Dwarf_Addr base, char** file_name,
-             Elf** elfp) {
-  if (name == nullptr) return -1;
-  if (name[0] != '/' || *userdata == nullptr)
-    return dwfl_linux_proc_find_elf(module, userdata, name, base, file_name, elfp);
-  const auto* root = static_cast<const std::string*>(*userdata);  // "/proc/PID/root"
-  int fd = open_regular(*root + name);
-  if (fd < 0) return -1;  // deleted or unreadable: module+offset only
-  *file_name = ::strdup(name);
-  return fd;
+int set_userdata(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* arg) {
+  *userdata = arg;
+  return DWARF_CB_OK;
 }
 
-const Dwfl_Callbacks kProcessCallbacks = {
-    find_elf,
+struct Mapping {
+  std::uint64_t start = 0, end = 0, offset = 0;
+  bool exec = false;
+  std::string path;
+};
+
+bool parse_mapping(const char* line, Mapping& m) {
+  unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+  char perms[8] = {};
+  int path_at = 0;
+  if (std::sscanf(line, "%llx-%llx %7s %llx %*s %llu %n", &start, &end, perms, &offset, &inode, &path_at) < 5)
+    return false;
+  m.start = start;
+  m.end = end;
+  m.offset = offset;
+  m.exec = perms[2] == 'x';
+  m.path = line + path_at;
+  while (!m.path.empty() && (m.path.back() == '\n' || m.path.back() == ' ')) m.path.pop_back();
+  return true;
+}
+
+}  // namespace
+
+const Dwfl_Callbacks ProcessSymbolizer::kCallbacks = {
+    ProcessSymbolizer::find_elf,
     kSelfCallbacks.find_debuginfo,
     nullptr,
     nullptr,
 };
 
-int set_target(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* arg) {
-  *userdata = arg;
-  return DWARF_CB_OK;
+// A file module from the process's own view of the file system (its mount
+// namespace, its chroot); the vDSO from the process's memory.
+// `*userdata` is the symbolizer (report_modules sets it).
+int ProcessSymbolizer::find_elf(Dwfl_Module* module, void** userdata, const char* name, Dwarf_Addr, char** file_name,
+                                Elf** elfp) {
+  auto* self = static_cast<ProcessSymbolizer*>(*userdata);
+  if (name == nullptr || self == nullptr) return -1;
+  if (std::string_view(name) == "[vdso]") {
+    Dwarf_Addr low = 0, high = 0;
+    dwfl_module_info(module, nullptr, &low, &high, nullptr, nullptr, nullptr, nullptr);
+    if (high <= low || high - low > (1u << 20)) return -1;
+    std::string mem = "/proc/" + std::to_string(self->pid_) + "/mem";
+    int fd = ::open(mem.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    auto image = std::make_unique<char[]>(high - low);
+    ssize_t got = ::pread(fd, image.get(), high - low, static_cast<off_t>(low));
+    ::close(fd);
+    if (got != static_cast<ssize_t>(high - low)) return -1;
+    *elfp = elf_memory(image.get(), high - low);
+    self->images_.push_back(std::move(image));
+    return -1;
+  }
+  if (name[0] != '/') return -1;
+  int fd = open_regular(self->root_ + name);
+  if (fd < 0) return -1;  // deleted or unreadable: module+offset only
+  *file_name = ::strdup(name);
+  return fd;
 }
 
-}  // namespace
+// Reports every module of the process: runs of mappings of one file that
+// start at offset 0 and include code, and the vDSO.
+int ProcessSymbolizer::report_modules() {
+  std::string path = "/proc/" + std::to_string(pid_) + "/maps";
+  std::FILE* maps = std::fopen(path.c_str(), "re");
+  if (maps == nullptr) return errno;
+  std::vector<Mapping> run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    bool code = std::any_of(run.begin(), run.end(), [](const Mapping& m) { return m.exec; });
+    const std::string& name = run.front().path;
+    if (code && run.front().offset == 0 && (name[0] == '/' || name == "[vdso]"))
+      dwfl_report_module(dwfl_, name.c_str(), run.front().start, run.back().end);
+    run.clear();
+  };
+  char line[4096 + 128];
+  while (std::fgets(line, sizeof line, maps)) {
+    Mapping m;
+    if (!parse_mapping(line, m)) continue;
+    if (m.path.empty() || (m.path[0] != '/' && m.path != "[vdso]")) {
+      flush();
+      continue;
+    }
+    if (!run.empty() && (m.path != run.front().path || m.offset == 0)) flush();
+    run.push_back(std::move(m));
+  }
+  flush();
+  std::fclose(maps);
+  return 0;
+}
 
 Result<std::unique_ptr<ProcessSymbolizer>> ProcessSymbolizer::open(pid_t pid) {
   std::unique_ptr<ProcessSymbolizer> s(new ProcessSymbolizer(pid));
   s->root_ = "/proc/" + std::to_string(pid) + "/root";
-  s->dwfl_ = dwfl_begin(&kProcessCallbacks);
+  s->dwfl_ = dwfl_begin(&kCallbacks);
   if (s->dwfl_ == nullptr) return Error{std::string("cannot start libdwfl: ") + dwfl_errmsg(-1)};
   dwfl_report_begin(s->dwfl_);
-  int rc = dwfl_linux_proc_report(s->dwfl_, pid);
+  int rc = s->report_modules();
   dwfl_report_end(s->dwfl_, nullptr, nullptr);
   if (rc != 0) {
     int err = rc > 0 ? rc : ENOENT;
     return Error{"cannot read the mappings of process " + std::to_string(pid) + ": " + std::strerror(err)};
   }
-  // find_elf's userdata: the process's root, which lives as long as `s`.
-  dwfl_getmodules(s->dwfl_, set_target, &s->root_, 0);
+  dwfl_getmodules(s->dwfl_, set_userdata, s.get(), 0);  // find_elf's userdata
   return s;
 }
 

@@ -1,8 +1,12 @@
 // Symbols of another process, from its files: the same lookups as the
 // agent's in-process symbolizer (dwfl_symbols.hpp) over the modules that
-// /proc/PID/maps lists. Files are opened through /proc/PID/root, so a
-// process in a container is symbolized from its own files; the vDSO is read
-// from its memory. Debug files are found as for this process
+// /proc/PID/maps lists. A module is a run of mappings of one file that
+// starts at file offset 0 and maps code: a file the process has merely
+// mapped as data (libelf maps the ELF files it reads, as our own agent
+// does) is no module, where elfutils' own maps reader would stretch the
+// module over both and misplace every address in it. Files are opened
+// through /proc/PID/root, so a process in a container is symbolized from
+// its own files; the vDSO is read from its memory. Debug files are found as for this process
 // (debug_files.hpp: build ID, debuglink, no debuginfod). Names are
 // demangled as C++ or Rust (legacy and v0). Not thread-safe; one per dump.
 #pragma once
@@ -41,8 +45,14 @@ class ProcessSymbolizer {
 
  private:
   explicit ProcessSymbolizer(pid_t pid) : pid_(pid) {}
+  int report_modules();
+  static int find_elf(Dwfl_Module* module, void** userdata, const char* name, Dwarf_Addr base, char** file_name,
+                      Elf** elfp);
+  static const Dwfl_Callbacks kCallbacks;
+
   pid_t pid_;
   std::string root_;  // "/proc/PID/root"
+  std::vector<std::unique_ptr<char[]>> images_;  // the vDSO's bytes, read from memory
   Dwfl* dwfl_ = nullptr;
   std::unordered_map<std::uint64_t, std::vector<SourceFrame>> cache_;
 };

@@ -24,6 +24,7 @@
 #include "attach/process_memory.hpp"
 #include "stackdump/stack_dump.hpp"
 #include "support/go_target.hpp"
+#include "support/host_process.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {
@@ -334,6 +335,49 @@ TEST(NativeStackRust, LegacyAndV0NamesDemangled) {
   }
 }
 #endif
+
+// The same threads through our agent and without it print the same: a
+// thread napping in usleep() (agent_host's "idle") has, from usleep
+// outwards, the same frames, file:line and offsets in both dumps.
+TEST(NativeStackAgent, FramesAreTheAgentsFrames) {
+  HostProcess host({"--threads", "2"});
+  ASSERT_NE(host.port(), 0);
+  std::string pid = std::to_string(host.pid());
+  Env env{{"GOPS_CONFIG_DIR", host.config_dir()}};
+  // From usleep outwards, as text: "function\n\tlocation\n" per frame.
+  auto tail_from_usleep = [](const stackdump::Thread& t) {
+    std::string out;
+    bool on = false;
+    for (const auto& f : t.frames) {
+      on = on || f.function == "usleep";
+      if (!on) continue;
+      stackdump::StackDump one;
+      one.threads.push_back({t.tid, t.name, t.state, {f}, {}});
+      out += one.threads.empty() ? "" : stackdump::format_native(one);
+    }
+    return out;
+  };
+  int compared = 0;
+  for (int round = 0; round < 10 && compared == 0; ++round) {
+    auto via_agent = run({gops_cli(), "stack", pid}, env);
+    auto without = run({gops_cli(), "stack", "--agentless", pid}, env);
+    ASSERT_EQ(via_agent.exit_code, 0) << via_agent.err;
+    ASSERT_EQ(without.exit_code, 0) << without.err;
+    auto a = stackdump::parse_native(via_agent.out);
+    auto b = stackdump::parse_native(without.out);
+    for (const auto& ta : a.threads) {
+      if (ta.name != "idle") continue;
+      for (const auto& tb : b.threads) {
+        if (tb.tid != ta.tid) continue;
+        std::string x = tail_from_usleep(ta), y = tail_from_usleep(tb);
+        if (x.empty() || y.empty()) continue;  // caught between two naps
+        EXPECT_EQ(x, y) << "thread " << ta.tid;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 0) << "no idle thread was in usleep in both dumps";
+}
 
 // A Go process without an agent: goroutines by default (the agentless Go
 // path), its OS threads with --threads.
