@@ -61,6 +61,10 @@ std::size_t copy_window(pid_t pid, std::uint64_t addr, std::uint8_t* out, std::s
   }
 }
 
+// Arena bytes per thread: two pages covers the used stack of a thread parked
+// in a system call and the thread block above it.
+constexpr std::size_t kArenaPerThread = 8192;
+
 }  // namespace
 
 CopyArena::CopyArena(std::size_t size) {
@@ -100,18 +104,19 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   for (pid_t tid : tids)
     if (auto st = attach::read_task_stat(pid, tid)) before.emplace(tid, std::move(*st));
   // The copies' memory, touched now so that no page fault of ours lands in
-  // the pause; a few spare windows for threads started meanwhile.
+  // the pause: each window takes what it needs of it (the used part of a
+  // parked thread's stack and its thread block above are a page or two),
+  // threads beyond it get a buffer of their own.
   auto maps = read_mappings(pid);
-  std::size_t expected = tids.size() + tids.size() / 8 + 4;
-  CopyArena arena(expected * options.stack_window);
-  if (arena.data() == nullptr) expected = 0;
+  CopyArena arena((tids.size() + tids.size() / 8 + 4) * kArenaPerThread);
+  std::size_t arena_used = 0;
 
   auto freeze = attach::Freeze::stop(pid, options.freeze);
   if (!freeze) return freeze.error();
   const std::vector<attach::FrozenThread>& stopped = (*freeze)->threads();
   std::vector<std::size_t> copied(stopped.size(), 0);
   std::vector<std::vector<std::uint8_t>> extra(stopped.size());
-  std::size_t used = 0;
+  std::vector<std::uint8_t*> where(stopped.size(), nullptr);
   // Windows inside a known mapping: all in one process_vm_readv per
   // IOV_MAX threads. The others one by one.
   std::vector<attach::ReadPiece> batch;
@@ -119,15 +124,19 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   for (std::size_t i = 0; i < stopped.size(); ++i) {
     const attach::FrozenThread& t = stopped[i];
     if (t.stop != attach::ThreadStop::kStopped || t.regs.sp == 0) continue;
+    std::uint64_t end = mapping_end(maps, t.regs.sp);
+    std::size_t size = end ? static_cast<std::size_t>(std::min<std::uint64_t>(end - t.regs.sp, options.stack_window))
+                           : options.stack_window;
     std::uint8_t* out;
-    if (used < expected) {
-      out = arena.data() + used++ * options.stack_window;
+    if (arena.size() - arena_used >= size) {
+      out = arena.data() + arena_used;
+      arena_used += (size + 15) & ~std::size_t{15};
     } else {
-      extra[i].resize(options.stack_window);
+      extra[i].resize(size);
       out = extra[i].data();
     }
-    if (std::uint64_t end = mapping_end(maps, t.regs.sp)) {
-      std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(end - t.regs.sp, options.stack_window));
+    where[i] = out;
+    if (end) {
       batch.push_back({t.regs.sp, out, size, false});
       batch_thread.push_back(i);
     } else {
@@ -151,7 +160,6 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
   if (interrupted) return Error{"interrupted"};
 
-  used = 0;
   capture.threads.reserve(frozen.size());
   for (std::size_t i = 0; i < frozen.size(); ++i) {
     const attach::FrozenThread& t = frozen[i];
@@ -168,11 +176,9 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
       c.state = st->state;
     }
     if (t.stop != attach::ThreadStop::kStopped) c.state = t.proc_state;
-    if (t.stop == attach::ThreadStop::kStopped && t.regs.sp != 0) {
-      const std::uint8_t* from =
-          used < expected ? arena.data() + used++ * options.stack_window : extra[i].data();
+    if (where[i] != nullptr) {
       c.stack_addr = t.regs.sp;
-      c.stack = {from, copied[i]};
+      c.stack = {where[i], copied[i]};
     }
     capture.threads.push_back(std::move(c));
   }

@@ -6,7 +6,8 @@
 // seen blocked in its system call, the spinner past its first count) it
 // prints
 //   ready pid=P progress=ADDR
-// and the main thread waits in pause().
+// and the main thread waits in pause(). With "quiet" after N there is no
+// spinner (for the benchmark, where a thread burning a CPU is only noise).
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -94,20 +96,21 @@ pid_t start(const char* name, void (*body)()) {
 
 int main(int argc, char** argv) {
   int parked = argc > 1 ? std::atoi(argv[1]) : 8;
+  bool spinner = !(argc > 2 && std::string_view(argv[2]) == "quiet");
   if (::pipe(peer::pipe_fds) != 0) return 1;
   std::vector<pid_t> futex_tids;
   for (int i = 0; i < parked; ++i) futex_tids.push_back(start("parked", peer::park_outer));
   pid_t reader = start("reader", peer::read_forever);
   pid_t sleeper = start("sleeper", peer::sleep_forever);
   pid_t poller = start("poller", peer::poll_forever);
-  start("spinner", peer::spin_forever);
+  if (spinner) start("spinner", peer::spin_forever);
   for (pid_t tid : futex_tids)
     if (!gops::test::wait_until_blocked_in(tid, SYS_futex)) return 2;
   if (!gops::test::wait_until_blocked_in(reader, SYS_read) ||
       !gops::test::wait_until_blocked_in(sleeper, SYS_clock_nanosleep) ||  // glibc's nanosleep()
       !gops::test::wait_until_blocked_in(poller, SYS_poll))
     return 2;
-  while (peer::progress.load() == 0) std::this_thread::yield();
+  while (spinner && peer::progress.load() == 0) std::this_thread::yield();
   std::printf("ready pid=%d progress=%p\n", static_cast<int>(::getpid()), static_cast<void*>(&peer::progress));
   std::fflush(stdout);
   for (;;) ::pause();
