@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Agentless native stacks against eu-stack: `gops stack PID` and
-# `eu-stack -p PID` on the same process with 1000 threads parked on a
+# Agentless native stacks against eu-stack: `gops stack PID`, `eu-stack -p
+# PID` (names only) and `eu-stack -p PID -s -i` (file:line and inlined
+# frames, as gops prints them) on the same process with 1000 threads parked on a
 # futex and 5 more (tests/peers/native/threads_target.cpp, no spinner), in
 # one run, alternating, with hyperfine (-N, no shell); then how long gops
 # stopped the target, from its last line, over PAUSES dumps.
@@ -52,7 +53,8 @@ got=$(eu-stack -p "$peer" 2>/dev/null | grep -c '^TID ') || true
 
 json=$out_dir/native-stack-bench.json
 hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$json" \
-  --output=null -n "gops stack" "$gops stack $peer" -n "eu-stack -p" "eu-stack -p $peer" >&2
+  --output=null -n "gops stack" "$gops stack $peer" -n "eu-stack -p" "eu-stack -p $peer" \
+  -n "eu-stack -p -s -i" "eu-stack -p $peer -s -i" >&2
 
 # The pause, as gops reports it.
 : >"$work/pauses"
@@ -65,15 +67,21 @@ pause_median=$(sed -n "$(((n + 1) / 2))p" "$work/pauses")
 pause_min=$(head -1 "$work/pauses")
 pause_max=$(tail -1 "$work/pauses")
 
+# Wall time (median) and CPU time (user + system, mean): on a loaded
+# machine the wall time is mostly waiting for a CPU, the CPU time is the work.
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$json"; }
+cpu() { jq -r --arg n "$1" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$json"; }
 ours=$(median "gops stack")
-theirs=$(median "eu-stack -p")
-ratio=$(awk -v a="$theirs" -v b="$ours" 'BEGIN { printf "%.1f", a / b }')
+ours_cpu=$(cpu "gops stack")
 {
-  echo "| $((threads + 4)) threads, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) | median (ms) |"
-  echo "|---|---|"
-  printf '| gops stack PID | %.1f |\n' "$ours"
-  printf '| eu-stack -p PID | %.1f |\n' "$theirs"
-  echo "| eu-stack / gops | ${ratio}x |"
-  echo "| target stopped by gops (median of $n; min, max) | $pause_median ($pause_min, $pause_max) |"
+  echo "| $((threads + 4)) threads, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) | wall, median (ms) | vs gops | CPU (ms) | vs gops |"
+  echo "|---|---|---|---|---|"
+  printf '| gops stack PID | %.1f | 1 | %.1f | 1 |\n' "$ours" "$ours_cpu"
+  for name in "eu-stack -p" "eu-stack -p -s -i"; do
+    wall=$(median "$name")
+    c=$(cpu "$name")
+    awk -v n="$name" -v w="$wall" -v c="$c" -v ow="$ours" -v oc="$ours_cpu" \
+      'BEGIN { printf "| %s PID | %.1f | %.1fx | %.1f | %.1fx |\n", n, w, w / ow, c, c / oc }'
+  done
+  echo "| target stopped by gops, ms (median of $n; min, max) | $pause_median ($pause_min, $pause_max) | | | |"
 } | tee "$out_dir/native-stack-bench.md"
