@@ -38,6 +38,16 @@ bool go_or_private(pid_t pid) {
   return binfmt::read_go_info_file(exe).ok();
 }
 
+// Some thread of it runs: a main thread that has exited (a zombie) while
+// others run on leaves a live process.
+bool any_thread_alive(pid_t pid) {
+  for (pid_t tid : attach::list_threads(pid)) {
+    auto st = attach::read_task_stat(pid, tid);
+    if (st && st->state != 'Z' && st->state != 'X') return true;
+  }
+  return false;
+}
+
 // Running, not a zombie.
 bool alive(pid_t pid) {
   auto st = attach::read_process_status(pid);
@@ -78,9 +88,9 @@ namespace {
 
 // Every thread of a process, stopped briefly and unwound from copies.
 int native_stack(pid_t pid, const AgentlessOptions& options) {
-  if (!alive(pid)) return fail("no process with PID " + std::to_string(pid));
+  if (!alive(pid) && !any_thread_alive(pid)) return fail("no process with PID " + std::to_string(pid));
   auto dump = nativestack::dump_native_stacks(pid);
-  if (!dump) return fail_reading(pid, dump.message());
+  if (!dump) return any_thread_alive(pid) ? fail(dump.message()) : fail_reading(pid, dump.message());
   print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));
   return 0;
 }

@@ -20,9 +20,9 @@ namespace {
 // The process's mappings, [start, end) sorted, from /proc/PID/maps: a
 // thread's window is cut at the end of the mapping its stack pointer is in,
 // so that every window can be read whole in one batched call.
-std::vector<std::pair<std::uint64_t, std::uint64_t>> read_mappings(pid_t pid) {
+std::vector<std::pair<std::uint64_t, std::uint64_t>> read_mappings(pid_t pid, pid_t tid) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
-  std::string path = "/proc/" + std::to_string(pid) + "/maps";
+  std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/maps";
   std::FILE* f = std::fopen(path.c_str(), "re");
   if (f == nullptr) return out;
   char line[512];
@@ -107,13 +107,25 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   // the pause: each window takes what it needs of it (the used part of a
   // parked thread's stack and its thread block above are a page or two),
   // threads beyond it get a buffer of their own.
-  auto maps = read_mappings(pid);
+  pid_t live = pid;  // a zombie main thread has no maps: ask a thread that runs
+  for (const auto& [tid, st] : before)
+    if (st.state != 'Z' && st.state != 'X') {
+      live = tid;
+      break;
+    }
+  auto maps = read_mappings(pid, live);
   CopyArena arena((tids.size() + tids.size() / 8 + 4) * kArenaPerThread);
   std::size_t arena_used = 0;
 
   auto freeze = attach::Freeze::stop(pid, options.freeze);
   if (!freeze) return freeze.error();
   const std::vector<attach::FrozenThread>& stopped = (*freeze)->threads();
+  pid_t reader = pid;
+  for (const auto& t : stopped)
+    if (t.stop == attach::ThreadStop::kStopped) {
+      reader = t.tid;
+      break;
+    }
   std::vector<std::size_t> copied(stopped.size(), 0);
   std::vector<std::vector<std::uint8_t>> extra(stopped.size());
   std::vector<std::uint8_t*> where(stopped.size(), nullptr);
@@ -140,20 +152,21 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
       batch.push_back({t.regs.sp, out, size, false});
       batch_thread.push_back(i);
     } else {
-      copied[i] = copy_window(pid, t.regs.sp, out, options.stack_window);
+      copied[i] = copy_window(reader, t.regs.sp, out, options.stack_window);
     }
     if ((*freeze)->interrupted()) break;  // ^C: let go now, the dump is not wanted
   }
   if (!(*freeze)->interrupted()) {
-    (void)attach::ProcessMemory(pid).read_batch(batch);
+    (void)attach::ProcessMemory(reader).read_batch(batch);
     for (std::size_t k = 0; k < batch.size(); ++k) {
       std::size_t i = batch_thread[k];
       // A window that failed whole (the mapping changed since): alone.
-      copied[i] = batch[k].ok ? batch[k].size : copy_window(pid, batch[k].addr, batch[k].out, batch[k].size);
+      copied[i] = batch[k].ok ? batch[k].size : copy_window(reader, batch[k].addr, batch[k].out, batch[k].size);
     }
   }
   Capture capture;
   capture.pid = pid;
+  capture.reader = reader;
   capture.paused = (*freeze)->thaw();
   const std::vector<attach::FrozenThread> frozen = stopped;  // outlives the Freeze
   bool interrupted = (*freeze)->interrupted();

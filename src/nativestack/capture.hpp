@@ -53,6 +53,10 @@ struct ThreadCapture {
 
 struct Capture {
   pid_t pid = 0;
+  // A thread that was stopped, through which the process's memory is read
+  // (process_vm_readv takes any thread id; a main thread that has exited
+  // has no memory to read).
+  pid_t reader = 0;
   std::vector<ThreadCapture> threads;  // by thread id
   std::chrono::nanoseconds paused{0};  // first interrupt to last detach
   // The copied stacks, which the threads' spans point into.

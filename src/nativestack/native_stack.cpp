@@ -10,7 +10,8 @@ Result<stackdump::StackDump> dump_native_stacks(pid_t pid, const CaptureOptions&
   auto capture = capture_threads(pid, options);
   if (!capture) return capture.error();
   // The mappings after the stop: the process runs again already.
-  auto symbols = symbolize::ProcessSymbolizer::open(pid);
+  // Through a thread that ran: a zombie main thread has no maps.
+  auto symbols = symbolize::ProcessSymbolizer::open(pid, capture->reader);
   if (!symbols) return symbols.error();
   std::vector<UnwoundThread> walks = unwind_threads(*capture, **symbols);
   return describe_threads(*capture, walks, **symbols);

@@ -82,7 +82,7 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
 
 std::vector<UnwoundThread> unwind_threads(const Capture& capture, symbolize::ProcessSymbolizer& symbols) {
   std::vector<UnwoundThread> out(capture.threads.size());
-  Walk walk{&capture, nullptr, attach::ProcessMemory(capture.pid), 0, nullptr};
+  Walk walk{&capture, nullptr, attach::ProcessMemory(capture.reader), 0, nullptr};
   Dwfl* dwfl = symbols.dwfl();
   if (!dwfl_attach_state(dwfl, nullptr, capture.pid, &kCallbacks, &walk)) {
     // No module with an ELF file: the machine cannot be told; pcs only.

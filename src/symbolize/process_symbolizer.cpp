@@ -74,7 +74,7 @@ int ProcessSymbolizer::find_elf(Dwfl_Module* module, void** userdata, const char
     Dwarf_Addr low = 0, high = 0;
     dwfl_module_info(module, nullptr, &low, &high, nullptr, nullptr, nullptr, nullptr);
     if (high <= low || high - low > (1u << 20)) return -1;
-    std::string mem = "/proc/" + std::to_string(self->pid_) + "/mem";
+    std::string mem = self->task_ + "mem";
     int fd = ::open(mem.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     auto image = std::make_unique<char[]>(high - low);
@@ -95,7 +95,7 @@ int ProcessSymbolizer::find_elf(Dwfl_Module* module, void** userdata, const char
 // Reports every module of the process: runs of mappings of one file that
 // start at offset 0 and include code, and the vDSO.
 int ProcessSymbolizer::report_modules() {
-  std::string path = "/proc/" + std::to_string(pid_) + "/maps";
+  std::string path = task_ + "maps";
   std::FILE* maps = std::fopen(path.c_str(), "re");
   if (maps == nullptr) return errno;
   std::vector<Mapping> run;
@@ -123,9 +123,10 @@ int ProcessSymbolizer::report_modules() {
   return 0;
 }
 
-Result<std::unique_ptr<ProcessSymbolizer>> ProcessSymbolizer::open(pid_t pid) {
+Result<std::unique_ptr<ProcessSymbolizer>> ProcessSymbolizer::open(pid_t pid, pid_t tid) {
   std::unique_ptr<ProcessSymbolizer> s(new ProcessSymbolizer(pid));
-  s->root_ = "/proc/" + std::to_string(pid) + "/root";
+  s->task_ = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid > 0 ? tid : pid) + "/";
+  s->root_ = s->task_ + "root";
   s->dwfl_ = dwfl_begin(&kCallbacks);
   if (s->dwfl_ == nullptr) return Error{std::string("cannot start libdwfl: ") + dwfl_errmsg(-1)};
   dwfl_report_begin(s->dwfl_);

@@ -27,9 +27,11 @@ namespace gops::symbolize {
 
 class ProcessSymbolizer {
  public:
-  // Reports the modules mapped in `pid` now. Errors: /proc/PID/maps cannot
-  // be read (the process is gone, or not ours to look at).
-  static Result<std::unique_ptr<ProcessSymbolizer>> open(pid_t pid);
+  // Reports the modules mapped in `pid` now, as its thread `tid` sees them
+  // (a main thread that has exited no longer has maps, a root or memory
+  // of its own: another thread of the process is asked). Errors: the maps
+  // cannot be read (the process is gone, or not ours to look at).
+  static Result<std::unique_ptr<ProcessSymbolizer>> open(pid_t pid, pid_t tid = 0);
   ~ProcessSymbolizer();
   ProcessSymbolizer(const ProcessSymbolizer&) = delete;
   ProcessSymbolizer& operator=(const ProcessSymbolizer&) = delete;
@@ -45,13 +47,14 @@ class ProcessSymbolizer {
 
  private:
   explicit ProcessSymbolizer(pid_t pid) : pid_(pid) {}
+  std::string task_;  // "/proc/PID/task/TID/"
   int report_modules();
   static int find_elf(Dwfl_Module* module, void** userdata, const char* name, Dwarf_Addr base, char** file_name,
                       Elf** elfp);
   static const Dwfl_Callbacks kCallbacks;
 
   pid_t pid_;
-  std::string root_;  // "/proc/PID/root"
+  std::string root_;  // task_ + "root"
   std::vector<std::unique_ptr<char[]>> images_;  // the vDSO's bytes, read from memory
   Dwfl* dwfl_ = nullptr;
   std::unordered_map<std::uint64_t, std::vector<SourceFrame>> cache_;

@@ -76,8 +76,9 @@ Peer start_peer(const std::vector<std::string>& argv) {
   return p;
 }
 
-std::uint64_t read_progress(const Peer& p) {
-  auto v = attach::read_value<std::uint64_t>(attach::ProcessMemory(p.child->pid()), p.progress);
+// Through thread `via` when the main thread has exited (it has no memory).
+std::uint64_t read_progress(const Peer& p, pid_t via = 0) {
+  auto v = attach::read_value<std::uint64_t>(attach::ProcessMemory(via ? via : p.child->pid()), p.progress);
   return v ? *v : 0;
 }
 
@@ -293,6 +294,30 @@ TEST_F(NativeStack, AnotherUsersProcessIsTheAgentlessGoError) {
                        ") without CAP_SYS_PTRACE: run gops as that user, or with sudo\n");
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(none_traced(cpp_->child->pid()));
+}
+
+// A main thread that has exited while the others run on: listed with
+// what /proc says of it, the others with their frames.
+TEST(NativeStackZombie, AThreadThatCannotStopIsListedWithItsState) {
+  Peer p = start_peer({ATTACH_TARGET, "2", "zombie-main"});
+  ASSERT_TRUE(eventually([&] { return thread_states_of(p.child->pid()).find('Z') != std::string::npos; }));
+  auto r = run({gops_cli(), "stack", p.pid_text()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto dump = stackdump::parse_native(r.out);
+  ASSERT_EQ(dump.threads.size(), 3u) << r.out;
+  const auto& main = dump.threads[0];
+  EXPECT_EQ(main.tid, p.child->pid());
+  EXPECT_EQ(main.state, "Z (zombie)");
+  EXPECT_TRUE(main.frames.empty());
+  EXPECT_EQ(main.notes, std::vector<std::string>{"(no stack: zombie)"});
+  for (std::size_t i = 1; i < dump.threads.size(); ++i) EXPECT_FALSE(dump.threads[i].frames.empty()) << r.out;
+  auto all = split_lines(r.out);
+  ASSERT_GE(all.size(), 2u);
+  EXPECT_EQ(all[all.size() - 2], "(gops: 1 thread could not be stopped (zombie or uninterruptible sleep))");
+  pid_t spinner = static_cast<pid_t>(dump.threads[1].tid);
+  std::uint64_t after = read_progress(p, spinner);
+  EXPECT_NE(after, 0u);
+  EXPECT_TRUE(eventually([&] { return read_progress(p, spinner) > after; }));
 }
 
 TEST(NativeStackC, ParkedThreadsOfACProgram) {
