@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "attach/freeze.hpp"
 #include "attach/proc_task.hpp"
@@ -46,6 +47,23 @@ bool any_thread_alive(pid_t pid) {
     if (st && st->state != 'Z' && st->state != 'X') return true;
   }
   return false;
+}
+
+// A kernel thread (kthreadd, kworker/...): PF_KTHREAD in /proc/PID/stat's
+// flags (the 9th field). It has no user-space stack to show.
+bool kernel_thread(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "re");
+  if (f == nullptr) return false;
+  char buf[1024];
+  std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return false;
+  unsigned long flags = 0;
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1) return false;
+  constexpr unsigned long kPfKthread = 0x00200000;
+  return (flags & kPfKthread) != 0;
 }
 
 // Running, not a zombie.
@@ -89,6 +107,8 @@ namespace {
 // Every thread of a process, stopped briefly and unwound from copies.
 int native_stack(pid_t pid, const AgentlessOptions& options) {
   if (!alive(pid) && !any_thread_alive(pid)) return fail("no process with PID " + std::to_string(pid));
+  if (kernel_thread(pid))
+    return fail("process " + std::to_string(pid) + " is a kernel thread: it has no user-space stack to show");
   auto dump = nativestack::dump_native_stacks(pid);
   if (!dump) return any_thread_alive(pid) ? fail(dump.message()) : fail_reading(pid, dump.message());
   print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));

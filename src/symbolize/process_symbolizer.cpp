@@ -17,11 +17,14 @@
 namespace gops::symbolize {
 namespace {
 
+// Only regular files are opened: the target's maps name the files, and
+// opening a device or a FIFO can have effects of its own (stat first).
 int open_regular(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return -1;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return -1;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // replaced meanwhile
     ::close(fd);
     return -1;
   }

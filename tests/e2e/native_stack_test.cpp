@@ -320,6 +320,15 @@ TEST(NativeStackZombie, AThreadThatCannotStopIsListedWithItsState) {
   EXPECT_TRUE(eventually([&] { return read_progress(p, spinner) > after; }));
 }
 
+TEST(NativeStackKernel, AKernelThreadIsOneLine) {
+  // kthreadd is PID 2 where the PID namespace is the host's.
+  if (read_file("/proc/2/comm") != "kthreadd\n") GTEST_SKIP() << "no kthreadd in this PID namespace";
+  auto r = run({gops_cli(), "stack", "2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "gops: process 2 is a kernel thread: it has no user-space stack to show\n");
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(NativeStackC, ParkedThreadsOfACProgram) {
   Peer p = start_peer({NATIVE_THREADS_C, "4"});
   auto r = run({gops_cli(), "stack", p.pid_text()});
