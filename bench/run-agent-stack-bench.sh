@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Agent benchmarks (issue 4), with the reference tool in the same run:
+# Agent benchmarks, with the reference tool in the same run:
 #  1. Stack dump of a process with THREADS (1000) threads: our agent (the
 #     agent's reply read over TCP) vs `eu-stack -p PID` (Debian's elfutils)
 #     on the same process, in ROUNDS (5) alternating rounds of RUNS (6)

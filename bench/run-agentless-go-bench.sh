@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Agentless Go stack dump (issue 13), with the reference tool in the same
+# Agentless Go stack dump, with the reference tool in the same
 # run: `gops stack PID` reading a 1000-goroutine Go 1.19 program's memory
 # (no agent) against delve (`dlv attach PID` + `goroutines -t`, Debian's
 # delve; it needs DWARF, so the unstripped build), in ROUNDS (5) alternating

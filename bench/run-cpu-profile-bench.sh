@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# CPU profiler overhead (issue 5), with the reference profiler in the same
+# CPU profiler overhead, with the reference profiler in the same
 # run: one CPU-bound workload (bench/cpu/cpu_profile_bench.cpp) bare, under
 # our agent's profiler (100 Hz, per-thread CPU timers) and under gperftools'
 # CPU profiler (ProfilerStart, its default 100 Hz), and under our agent's
-# tracer (issue 7: `gops-trace`, every thread sampled at 1 kHz of wall
+# tracer (`gops-trace`, every thread sampled at 1 kHz of wall
 # time). The measure is worker CPU time per unit of work, taken by the
 # workload itself (the thread CPU clocks, in ns): a profiler's signal
 # handling is charged to the threads it interrupts, and CPU time is steadier

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Heap sampler overhead (issue 6), reference tool in the same run: an
+# Heap sampler overhead, reference tool in the same run: an
 # allocation-heavy program (THREADS threads of small new/delete, OPS pairs in
 # all) with no sampler, with the sampler preloaded and linked in at the
 # default rate (512 KiB), and under heaptrack (Debian). Rounds alternate

@@ -106,19 +106,4 @@ std::optional<ProcessStatus> read_process_status(pid_t pid) {
   return st;
 }
 
-std::string describe_state(char state) {
-  switch (state) {
-    case 'R': return "R (running)";
-    case 'S': return "S (sleeping)";
-    case 'D': return "D (disk sleep)";
-    case 'T': return "T (stopped)";
-    case 't': return "t (tracing stop)";
-    case 'X': return "X (dead)";
-    case 'Z': return "Z (zombie)";
-    case 'P': return "P (parked)";
-    case 'I': return "I (idle)";
-    default: return std::string(1, state);
-  }
-}
-
 }  // namespace gops::attach

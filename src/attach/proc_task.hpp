@@ -35,7 +35,4 @@ struct ProcessStatus {
 // /proc/PID/status; nullopt when the process is gone.
 std::optional<ProcessStatus> read_process_status(pid_t pid);
 
-// "S (sleeping)" and the like, as /proc/PID/status words a state letter.
-std::string describe_state(char state);
-
 }  // namespace gops::attach

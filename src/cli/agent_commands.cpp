@@ -286,6 +286,54 @@ constexpr Spec kCommands[] = {
     {"version", "Prints the Go version used to build the program.", run_version},
 };
 
+// The options of agent command `spec`, into `args`.
+void add_agent_options(CLI::App* sub, const Spec& spec, AgentArgs* args) {
+  sub->add_option("target", args->target, "PID of a process running a gops agent, or host:port of the agent");
+  if (std::string_view(spec.name) == "setgc")
+    sub->add_option("percent", args->value, "GC target percentage, or 'off'");
+  sub->add_option("--timeout", args->timeout_s,
+                  "Give up when the agent stays silent this long (seconds, or with ms/s/m; "
+                  "the command's own run time is added for the first byte)")
+      ->transform(duration_units())
+      ->check(positive_duration())
+      ->type_name("DURATION")
+      ->default_str("15s");
+  sub->add_option("--connect-timeout", args->connect_timeout_s, "Give up connecting after this long")
+      ->transform(duration_units())
+      ->check(positive_duration())
+      ->type_name("DURATION")
+      ->default_str("3s");
+  if (spec.writes_file) {
+    sub->add_option("-o,--output", args->output,
+                    "Write the data to FILE (- for stdout) instead of a temporary file, and launch no viewer")
+        ->type_name("FILE");
+    sub->add_option("--max-size", args->max_size, "Stop with an error if the reply grows beyond this (e.g. 512MiB)")
+        ->transform(CLI::AsSizeValue(false))
+        ->type_name("SIZE")
+        ->default_str("4GiB");
+  }
+  std::string_view name = spec.name;
+  if (name == "stack" || name == "stats" || name == "version" || name == "memstats")
+    sub->add_flag("--agentless", args->agentless,
+                  "Read the process's memory instead of asking its agent (the default for a Go process with no agent)");
+  if (name == "stack") {
+    sub->add_flag("--all", args->all, "Also show the runtime's own goroutines and frames (reads memory)");
+    sub->add_flag("--freeze", args->freeze,
+                  "Stop the process briefly for a consistent snapshot, show running goroutines from their "
+                  "threads, and say how long it was stopped (reads memory)");
+    sub->add_flag("--threads", args->threads,
+                  "Show a Go process's OS threads, stopped briefly and unwound, instead of its goroutines "
+                  "(reads memory; what a process that is not Go always shows without an agent)");
+    sub->add_flag("--json", args->json, "Print goroutines or threads as JSON");
+  }
+  if (spec.timed)
+    sub->add_option("--seconds", args->seconds,
+                    "Run this long instead of the Go agent's fixed length (needs an agent that offers it)")
+        ->transform(duration_units())
+        ->check(positive_duration())
+        ->type_name("DURATION");
+}
+
 }  // namespace
 
 bool is_agent_command(std::string_view name) {
@@ -297,57 +345,14 @@ bool is_agent_command(std::string_view name) {
 void add_agent_commands(Cli& cli) {
   auto args = std::make_shared<AgentArgs>();
   for (const Spec& spec : kCommands) {
-    if (!cli.registers(spec.name)) continue;
-    CLI::App* sub = cli.app.add_subcommand(spec.name, spec.help);
+    CLI::App* sub = cli.add_command(spec.name, spec.help, [&spec, &args](CLI::App& app) {
+      add_agent_options(&app, spec, args.get());
+    });
+    if (sub == nullptr) continue;
     auto run = spec.run;
     sub->callback([&cli, args, run] { cli.action = [args, run] { return run(*args); }; });
-    if (!cli.registers_options_of(spec.name)) continue;
-    sub->add_option("target", args->target, "PID of a process running a gops agent, or host:port of the agent");
-    if (std::string_view(spec.name) == "setgc")
-      sub->add_option("percent", args->value, "GC target percentage, or 'off'");
-    sub->add_option("--timeout", args->timeout_s,
-                    "Give up when the agent stays silent this long (seconds, or with ms/s/m; "
-                    "the command's own run time is added for the first byte)")
-        ->transform(duration_units())
-        ->check(positive_duration())
-        ->type_name("DURATION")
-        ->default_str("15s");
-    sub->add_option("--connect-timeout", args->connect_timeout_s, "Give up connecting after this long")
-        ->transform(duration_units())
-        ->check(positive_duration())
-        ->type_name("DURATION")
-        ->default_str("3s");
-    if (spec.writes_file) {
-      sub->add_option("-o,--output", args->output,
-                      "Write the data to FILE (- for stdout) instead of a temporary file, and launch no viewer")
-          ->type_name("FILE");
-      sub->add_option("--max-size", args->max_size, "Stop with an error if the reply grows beyond this (e.g. 512MiB)")
-          ->transform(CLI::AsSizeValue(false))
-          ->type_name("SIZE")
-          ->default_str("4GiB");
-    }
-    std::string_view name = spec.name;
-    if (name == "stack" || name == "stats" || name == "version" || name == "memstats")
-      sub->add_flag("--agentless", args->agentless,
-                    "Read the process's memory instead of asking its agent (the default for a Go process with no agent)");
-    if (name == "stack") {
-      sub->add_flag("--all", args->all, "Also show the runtime's own goroutines and frames (reads memory)");
-      sub->add_flag("--freeze", args->freeze,
-                    "Stop the process briefly for a consistent snapshot, show running goroutines from their "
-                    "threads, and say how long it was stopped (reads memory)");
-      sub->add_flag("--threads", args->threads,
-                    "Show a Go process's OS threads, stopped briefly and unwound, instead of its goroutines "
-                    "(reads memory; what a process that is not Go always shows without an agent)");
-      sub->add_flag("--json", args->json, "Print goroutines or threads as JSON");
-    }
-    if (spec.timed)
-      sub->add_option("--seconds", args->seconds,
-                      "Run this long instead of the Go agent's fixed length (needs an agent that offers it)")
-          ->transform(duration_units())
-          ->check(positive_duration())
-          ->type_name("DURATION");
   }
-  if (cli.registers("completion")) add_completion_command(cli);
+  if (cli.registers_everything()) add_completion_command(cli);
 }
 
 }  // namespace gops::cli

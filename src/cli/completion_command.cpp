@@ -176,8 +176,9 @@ std::string fish_script(const std::vector<CommandInfo>& cmds) {
 
 void add_completion_command(Cli& cli) {
   static std::string shell;
-  CLI::App* sub = cli.app.add_subcommand("completion", "Prints a completion script for bash, zsh or fish.");
-  sub->add_option("shell", shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  CLI::App* sub = cli.add_command("completion", "Prints a completion script for bash, zsh or fish.", [](CLI::App& app) {
+    app.add_option("shell", shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  });
   sub->callback([&cli] {
     cli.action = [&cli] {
       auto cmds = collect(cli.app);

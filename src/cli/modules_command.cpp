@@ -74,9 +74,9 @@ int show_modules(const std::string& target) {
 }  // namespace
 
 void add_modules_command(Cli& cli) {
-  auto* modules = cli.app.add_subcommand("modules", "Prints the Go version and modules of a process or binary (as go version -m).");
   auto target = std::make_shared<std::string>();
-  modules->add_option("target", *target, "PID or path of a binary")->required();
+  auto* modules = cli.add_command("modules", "Prints the Go version and modules of a process or binary (as go version -m).",
+                                  [target](CLI::App& sub) { sub.add_option("target", *target, "PID or path of a binary")->required(); });
   modules->callback([&cli, target] { cli.action = [target] { return show_modules(*target); }; });
 }
 

@@ -75,7 +75,7 @@ void add_process_commands(Cli& cli) {
     return print(cli.json ? list_json(r.processes).dump(2) + "\n" : format_list(r.processes));
   };
 
-  auto* tree = cli.app.add_subcommand("tree", "Display a process tree of the Go processes and agents.");
+  auto* tree = cli.add_command("tree", "Display a process tree of the Go processes and agents.");
   tree->callback([&cli] {
     cli.action = [&cli] {
       auto r = scan(cli);
@@ -83,13 +83,15 @@ void add_process_commands(Cli& cli) {
     };
   });
 
-  auto* process = cli.app.add_subcommand("process", "Prints information about a process (also: gops <pid> [period]).");
-  process->alias("pid");
-  process->alias("proc");
   auto pid = std::make_shared<std::string>();
   auto period = std::make_shared<std::string>();
-  process->add_option("pid", *pid, "Process ID")->required();
-  process->add_option("period", *period, "Also measure CPU usage over this period (2s, 1m30s, 500ms, or seconds)");
+  auto* process = cli.add_command("process", "Prints information about a process (also: gops <pid> [period]).",
+                                  [pid, period](CLI::App& sub) {
+                                    sub.add_option("pid", *pid, "Process ID")->required();
+                                    sub.add_option("period", *period,
+                                                   "Also measure CPU usage over this period (2s, 1m30s, 500ms, or seconds)");
+                                  },
+                                  {"pid", "proc"});
   process->callback([&cli, pid, period] {
     cli.action = [&cli, pid, period] { return show_process(cli, *pid, *period); };
   });

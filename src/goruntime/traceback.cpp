@@ -23,20 +23,6 @@ T field(std::span<const std::uint8_t> b, int off) {
   return v;
 }
 
-// "0x1d": as the runtime's hex() prints (snprintf is most of a dump's time).
-std::string hex(std::uint64_t v) {
-  char buf[18];
-  char* end = buf + sizeof buf;
-  char* p = end;
-  do {
-    *--p = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  *--p = 'x';
-  *--p = '0';
-  return std::string(p, end);
-}
-
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // isExportedRuntime of traceback.go.
@@ -225,7 +211,7 @@ std::string register_abi_args(const GoProcess& p, const std::vector<ArgStep>& pl
           unsigned shift = 64 - step.size * 8u;
           x = x << shift >> shift;
         }
-        out += hex(x);
+        out += stackdump::go_hex(x);
         if (!step.live) out += "?";
         break;
       }
@@ -245,7 +231,7 @@ std::string stack_abi_args(const Func& f, std::uint64_t argp, const StackCopy& s
       break;
     }
     if (i != 0) out += ", ";
-    out += hex(stack.word(argp + 8 * i).value_or(0));
+    out += stackdump::go_hex(stack.word(argp + 8 * i).value_or(0));
   }
   return out;
 }
@@ -422,14 +408,14 @@ Unwound unwind(const GoProcess& p, const Start& start, const StackCopy& stack, s
   for (std::size_t n = 0; n < kMaxFrames; ++n) {
     auto f = t.find(pc);
     if (!f) {
-      u.stopped = "unwinding stopped at " + hex(pc) + ", not in any Go function" +
+      u.stopped = "unwinding stopped at " + stackdump::go_hex(pc) + ", not in any Go function" +
                   (n == 0 ? "" : " (called from " + std::string(t.name(u.frames.back().func)) + ")");
       return u;
     }
     std::string_view name = t.name(*f);
     auto delta = t.sp_delta(*f, pc);
     if (!delta) {
-      u.stopped = "no frame size for " + std::string(name) + " at " + hex(pc);
+      u.stopped = "no frame size for " + std::string(name) + " at " + stackdump::go_hex(pc);
       return u;
     }
     auto link = arch::caller_link(sp, *delta);
@@ -451,7 +437,7 @@ Unwound unwind(const GoProcess& p, const Start& start, const StackCopy& stack, s
       return u;
     }
     if (*ret == pc && link.fp == sp) {
-      u.stopped = "unwinding made no progress at " + hex(pc);
+      u.stopped = "unwinding made no progress at " + stackdump::go_hex(pc);
       return u;
     }
     pc = *ret;

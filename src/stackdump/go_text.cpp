@@ -20,26 +20,12 @@
 namespace gops::stackdump {
 namespace {
 
-// "0x1d": as the runtime's hex() prints (snprintf is most of a dump's time).
-std::string hex(std::uint64_t v) {
-  char buf[18];
-  char* end = buf + sizeof buf;
-  char* p = end;
-  do {
-    *--p = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  *--p = 'x';
-  *--p = '0';
-  return std::string(p, end);
-}
-
 void append_location(std::string& out, const std::string& file, int line, std::optional<std::uint64_t> offset) {
   out += '\t';
   out += file.empty() ? "?" : file;
   out += ':';
   out += std::to_string(line);
-  if (offset) out += " +" + hex(*offset);
+  if (offset) out += " +" + go_hex(*offset);
   out += '\n';
 }
 
@@ -98,6 +84,20 @@ void parse_status(std::string_view inside, Goroutine& g) {
 }
 
 }  // namespace
+
+// Written by hand: snprintf was most of a dump's time.
+std::string go_hex(std::uint64_t v) {
+  char buf[18];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  *--p = 'x';
+  *--p = '0';
+  return std::string(p, end);
+}
 
 std::string format_go(const StackDump& dump) {
   std::string out;

@@ -76,6 +76,8 @@ struct StackDump {
 
 // Go text (runtime/pprof goroutine profile, debug=2; runtime.Stack(all)).
 std::string format_go(const StackDump& dump);
+// "0x1d": a number as the runtime's hex() prints it in tracebacks.
+std::string go_hex(std::uint64_t v);
 // Parses Go text; lines it does not know are kept as notes, never dropped.
 StackDump parse_go(std::string_view text);
 

@@ -1,4 +1,4 @@
-// Abuse (issue 4): random bytes, unknown bytes, a varint that never ends,
+// Abuse: random bytes, unknown bytes, a varint that never ends,
 // 200 concurrent clients, 50 silent clients, clients that leave mid-reply
 // or never read. After each: the next proper client is answered, the host's
 // own worker thread kept making progress, and the fd count is back.
@@ -220,7 +220,7 @@ TEST_P(StalledReaders, DoNotStarveTheOthers) {
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
   EXPECT_TRUE(r.eof) << "stats was not answered within 5 s";
   EXPECT_EQ(r.bytes.rfind("OS threads: ", 0), 0u) << r.bytes;
-  // The target is 100 ms (bench figures in the README); a loaded machine
+  // The target is 100 ms (bench figures in bench/README.md); a loaded machine
   // gets more room here.
   EXPECT_LT(took, std::chrono::seconds(2));
   RecordProperty("stats_microseconds", static_cast<int>(took.count()));

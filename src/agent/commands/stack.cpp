@@ -10,6 +10,7 @@
 #include "agent/commands/commands.hpp"
 #include "agent/host/agent_threads.hpp"
 #include "agent/host/thread_list.hpp"
+#include "common/task_state.hpp"
 #include "symbolize/in_process.hpp"
 
 namespace gops::agent {
@@ -122,7 +123,7 @@ std::string stack_reply() {
     } else if (!read_thread_info(tid, t)) {
       if (!has_stack) continue;  // gone since the listing, and nothing to show
     }
-    out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_state(t.state);
+    out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_task_state(t.state);
     // Without a stack, the kernel's wait channel is what can be said.
     if (!has_stack && t.state != 'R') {
       if (std::string wchan = thread_wchan(t.tid); !wchan.empty()) out += ", in " + wchan;

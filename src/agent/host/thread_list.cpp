@@ -103,18 +103,4 @@ bool thread_blocks_signal(pid_t tid, int sig) {
   return (mask >> (sig - 1)) & 1;
 }
 
-std::string describe_state(char state) {
-  switch (state) {
-    case 'R': return "R (running)";
-    case 'S': return "S (sleeping)";
-    case 'D': return "D (disk sleep)";
-    case 'T': return "T (stopped)";
-    case 't': return "t (tracing stop)";
-    case 'Z': return "Z (zombie)";
-    case 'X': return "X (dead)";
-    case 'I': return "I (idle)";
-  }
-  return std::string(1, state);
-}
-
 }  // namespace gops::agent

@@ -33,7 +33,4 @@ std::string thread_wchan(pid_t tid);
 // Whether the thread blocks `sig` (SigBlk of /proc/self/task/TID/status).
 bool thread_blocks_signal(pid_t tid, int sig);
 
-// "S (sleeping)", "R (running)", ...
-std::string describe_state(char state);
-
 }  // namespace gops::agent

@@ -1,4 +1,4 @@
-// Who is on the other end of an accepted connection (issue 4, access
+// Who is on the other end of an accepted connection (access
 // control): a loopback client is served only if its socket belongs to this
 // process's user or to root, as the kernel's socket table
 // (/proc/self/net/tcp, tcp6) records the owner of the client's socket.
