@@ -5,7 +5,7 @@
 
 #include <unordered_map>
 
-#include "attach/proc_task.hpp"
+#include "common/task_state.hpp"
 
 namespace gops::nativestack {
 namespace {
@@ -78,7 +78,7 @@ stackdump::StackDump describe_threads(const Capture& capture, const std::vector<
     stackdump::Thread out;
     out.tid = t.tid;
     out.name = t.name;
-    out.state = attach::describe_state(t.state);
+    out.state = describe_task_state(t.state);
     if (t.stop != attach::ThreadStop::kStopped) {
       ++not_stopped;
       if (t.state != 'R') {
