@@ -82,6 +82,9 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
 
 std::vector<UnwoundThread> unwind_threads(const Capture& capture, symbolize::ProcessSymbolizer& symbols) {
   std::vector<UnwoundThread> out(capture.threads.size());
+  // libdwfl keeps &walk as the process's argument until dwfl_end; it only
+  // calls back from dwfl_getthread_frames (there is no detach callback),
+  // so nothing reaches it after this function returns.
   Walk walk{&capture, nullptr, attach::ProcessMemory(capture.reader), 0, nullptr};
   Dwfl* dwfl = symbols.dwfl();
   if (!dwfl_attach_state(dwfl, nullptr, capture.pid, &kCallbacks, &walk)) {
