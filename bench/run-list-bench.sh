@@ -23,6 +23,10 @@
 # all in Debian, and nothing fetched may be committed): build it yourself
 # and pass it as GO_GOPS_BIN. Without it the table has no Go gops rows and
 # says so.
+# BASELINE_GOPS_BIN names another build of gops (an older commit, say) to
+# measure in the same run, as "gops (baseline)"; AGENT_DIRS=theirs gives
+# each Go agent a config dir of its own, found by the list only through the
+# agent's environment (what agents under another HOME or in containers cost).
 # Environment: BUILD_DIR (build/release), GOPS_BIN, AGENTPEER_BIN,
 # VARIANTS_BIN, GO_GOPS_BIN, OUT_DIR (BUILD_DIR/list-bench), RUNS (min runs
 # per command, 30), EXACT_RUNS (if set: exactly that many runs, for smoke
@@ -129,6 +133,11 @@ trap 'exit 130' INT TERM HUP
 export GOPS_CONFIG_DIR=$population_dir/gops
 
 commands=(gops "$gops" "gops tree" "$gops tree" "gops --json" "$gops --json" "ps -e" "ps -e")
+baseline=${BASELINE_GOPS_BIN:-}
+if [[ -n $baseline ]]; then
+  [[ -x $baseline ]] || die "BASELINE_GOPS_BIN=$baseline is not an executable"
+  commands+=("gops (baseline)" "$baseline")
+fi
 if [[ -n $go_gops ]]; then
   commands+=("Go gops" "$go_gops")
   go_gops_text="$go_gops ($(go version "$go_gops" 2>/dev/null | cut -d' ' -f2- || echo "Go version unknown"))"
@@ -146,6 +155,8 @@ fi
   echo "  gops:    $gops (also \`gops tree\`, \`gops --json\`)"
   echo "  ps -e:   $(command -v ps) -e ($(ps --version 2>&1 | head -n 1))"
   echo "  Go gops: $go_gops_text"
+  [[ -z $baseline ]] || echo "  gops (baseline): $baseline"
+  echo "Go agents' port files: ${AGENT_DIRS:-ours} (ours: in the list's own config dir; theirs: a dir each, named by its environment)."
 } | tee "$out_dir/header.md"
 
 status=0
@@ -158,6 +169,7 @@ for n in "${counts[@]}"; do
   echo "## $seen processes (target $n; ${#spawned[@]} started here, ${#go_pids[@]} of them Go agents)"
   ((seen <= n + 5)) || echo "  note: the machine already runs more processes than $n; measured at $seen"
   check_lists_our_go gops "$gops" || status=1
+  check_marks_our_agents "$gops" || status=1
   [[ -z $go_gops ]] || check_lists_our_go "Go gops" "$go_gops" || status=1
 
   hyperfine_args=()

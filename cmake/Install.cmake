@@ -14,7 +14,7 @@ set(GOPS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/gops)
 # libgops_agent.a holds the project's internal object libraries already
 # (src/agent/CMakeLists.txt); what it needs from the system (libunwind,
 # libdw, zlib, threads, dl) is in its exported link interface.
-install(TARGETS gops_agent gops_heap_sampler gops_heap_sampler_preload EXPORT gopsTargets
+install(TARGETS gops_agent gops_agent_preload gops_heap_sampler gops_heap_sampler_preload EXPORT gopsTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/gops DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}

@@ -14,7 +14,8 @@ seconds=${1:-20}
 shift || true
 build=${GOPS_FUZZ_BUILD_DIR:-build/fuzz}
 fuzzers=(binfmt_fuzz module_info_fuzz request_parser_fuzz describe_reply_fuzz reply_saver_fuzz port_file_fuzz
-  environ_fuzz proc_stat_fuzz proc_text_fuzz net_table_fuzz text_fuzz)
+  environ_fuzz proc_stat_fuzz proc_text_fuzz net_table_fuzz text_fuzz
+  http_request_fuzz)
 if (($# > 0)); then fuzzers=("$@"); fi
 
 cmake --preset fuzz -B "$build" >/dev/null

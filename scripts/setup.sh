@@ -21,7 +21,7 @@ test_packages=(
   libjemalloc2 libtcmalloc-minimal4 time jq man-db groff-base
   valgrind heaptrack strace
   libgoogle-perftools-dev
-  golang-github-shirou-gopsutil-dev
+  golang-github-shirou-gopsutil-dev golang-github-prometheus-client-golang-dev prometheus curl
   delve rustc
 )
 

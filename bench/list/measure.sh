@@ -53,3 +53,15 @@ cpu_busy_pct() {
   b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
   echo "$a $b" | awk '{busy = $3 - $1; idle = $4 - $2; printf "%.0f", (busy + idle) ? 100 * busy / (busy + idle) : 0}'
 }
+
+# check_marks_our_agents CMD...: does `CMD --json` mark every Go agent we
+# spawned as an agent (wherever its port file is)? Returns 1 if not.
+check_marks_our_agents() {
+  local marked
+  marked=$("$@" --json 2>/dev/null | jq '[.[] | select(.agent)] | length')
+  if ((marked < ${#go_pids[@]})); then
+    echo "  $* --json: marks $marked agents, fewer than our ${#go_pids[@]}"
+    return 1
+  fi
+  echo "  $* --json: marks $marked agents, our ${#go_pids[@]} among them"
+}

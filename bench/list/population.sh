@@ -39,14 +39,19 @@ count_processes() {
 }
 
 # spawn_go N AGENTPEER_BIN: N Go agents that write their port file, print
-# "ready PORT" and wait (no CPU-burning goroutine).
+# "ready PORT" and wait (no CPU-burning goroutine). With AGENT_DIRS=theirs
+# each writes it in a dir of its own, which the list finds only through
+# the agent's environment (as for agents in containers); by default all in
+# $population_dir/gops, the list's own dir.
 spawn_go() {
-  local n=$1 bin=$2 i out
+  local n=$1 bin=$2 i out dir
   go_comm=${bin##*/}
   go_comm=${go_comm:0:15}
   for ((i = 0; i < n; i++)); do
     out="$population_dir/go-${#go_pids[@]}.out"
-    GOPS_CONFIG_DIR=$population_dir/gops AGENTPEER_NO_SPIN=1 spawn_orphan_proof "$bin" >"$out" 2>&1 </dev/null
+    dir=$population_dir/gops
+    [[ ${AGENT_DIRS:-ours} == theirs ]] && dir=$population_dir/gops-${#go_pids[@]}
+    GOPS_CONFIG_DIR=$dir AGENTPEER_NO_SPIN=1 spawn_orphan_proof "$bin" >"$out" 2>&1 </dev/null
     go_pids+=("${spawned[-1]}")
   done
 }

@@ -58,7 +58,13 @@ enum class Access {
 struct Options {
   // Where to listen, "host:port"; IPv6 as "[::1]:0". Port 0: kernel-chosen.
   std::string address = "127.0.0.1:0";
-  // A non-loopback address is refused unless this is set.
+  // An HTTP endpoint as a Go program's net/http/pprof and Prometheus
+  // client serve them (/debug/pprof/..., /metrics), "host:port"; empty:
+  // $GOPS_HTTP_ADDRESS, and none when that is empty too. Same rules as the
+  // gops port: who may connect, deadlines, bounds.
+  std::string http_address;
+  // A non-loopback address (of either) is refused unless this is set; it
+  // also lets clients from other hosts in.
   bool allow_non_loopback = false;
   // Where the port file goes; empty: $GOPS_CONFIG_DIR, else
   // $XDG_CONFIG_HOME/gops, else $HOME/.config/gops.
@@ -100,13 +106,16 @@ struct ListenResult {
   bool ok = false;
   std::string error;       // one line, when !ok
   std::uint16_t port = 0;  // the bound port, when ok
+  std::uint16_t http_port = 0;  // the HTTP endpoint's bound port, when there is one
   // One line when the agent serves but something is amiss: no port file
   // could be written (no home dir, a read-only or foreign dir), so
   // `gops PID` cannot find it and clients must name the address.
   std::string warning;
 };
 
-// Starts the agent. Once per process: a second call (before close()) fails.
+// Starts the agent. Once per process: a second call (before close()) fails,
+// and so does a call in a program into which libgops_agent.so was
+// preloaded (that agent already runs).
 GOPS_AGENT_API ListenResult listen(const Options& options = Options{}) noexcept;
 
 // Stops the listener, drops connections, removes the port file and joins

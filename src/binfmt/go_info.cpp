@@ -7,6 +7,7 @@
 #include "binfmt/file_image.hpp"
 #include "binfmt/module_info.hpp"
 #include "binfmt/toolchain.hpp"
+#include "protocol/agent_marker.hpp"
 
 namespace gops::binfmt {
 namespace {
@@ -62,7 +63,9 @@ Result<ExecutableInfo> inspect_executable(const std::string& path, bool want_too
     info.go = std::move(*go);
     return info;
   }
-  if (want_toolchain && image->format == Format::kElf) info.toolchain = toolchain_of(*image);
+  if (image->format != Format::kElf) return info;
+  info.links_agent = image->section(protocol::kAgentMarkerSection) != nullptr;
+  if (want_toolchain || info.links_agent) info.toolchain = toolchain_of(*image);
   return info;
 }
 

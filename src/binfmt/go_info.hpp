@@ -55,10 +55,12 @@ std::string format_version_m(std::string_view path, const GoInfo& info);
 struct ExecutableInfo {
   std::optional<GoInfo> go;              // set when the binary is Go
   std::optional<std::string> toolchain;  // non-Go ELF: "gcc12.2.0", "clang14.0.6"
+  bool links_agent = false;              // non-Go ELF with our C++ agent's mark (protocol/agent_marker.hpp)
 };
 
 // Inspects a file; the toolchain is looked up only when `want_toolchain`
-// and the binary is not Go (it costs a read of .comment). An error only when
+// or the binary links the agent, and the binary is not Go (it costs a read
+// of .comment). An error only when
 // the file cannot be opened; other files give an empty ExecutableInfo.
 // Thread-safe.
 Result<ExecutableInfo> inspect_executable(const std::string& path, bool want_toolchain);

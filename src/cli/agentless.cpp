@@ -24,12 +24,6 @@ namespace {
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-bool has_port_file(pid_t pid) {
-  for (const auto& dir : client::candidate_dirs(pid, protocol::process_env()))
-    if (::access(protocol::port_file_path(dir, pid).c_str(), F_OK) == 0) return true;
-  return false;
-}
-
 // Go by its executable, or not ours to look at (the agentless read then
 // says why, which is more use than "no port file").
 bool go_or_private(pid_t pid) {
@@ -97,7 +91,7 @@ Result<std::optional<pid_t>> agentless_target(const std::string& target, bool fo
     return std::optional<pid_t>{};
   }
   if (forced) return pid;
-  if (has_port_file(*pid)) return std::optional<pid_t>{};
+  if (client::has_port_file(*pid, protocol::process_env())) return std::optional<pid_t>{};
   if (!any_process && !go_or_private(*pid)) return std::optional<pid_t>{};
   return pid;
 }

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "binfmt/go_info.hpp"
+#include "client/port_lookup.hpp"
 #include "proc/proc_dir.hpp"
 #include "proc/process.hpp"
 #include "protocol/port_file.hpp"
@@ -83,11 +84,14 @@ ScanResult scan_processes(const proc::ProcDir& proc_dir, const std::vector<int>&
       continue;
     }
     if (!*identity) continue;  // a kernel thread, a zombie, or gone
-    const bool agent = agents.contains(pid);
+    // A port file in our own dir marks the PID as the Go gops marks it.
+    const bool in_own_dir = agents.contains(pid);
 
     auto [it, inserted] = cache.try_emplace(**identity);
     Inspected& seen = it->second;
-    if (!inserted && seen.ok && !seen.info.go && !agent) continue;  // a non-Go binary read before: the common case
+    // A binary read before that is neither Go nor linked with our agent:
+    // the common case.
+    if (!inserted && seen.ok && !seen.info.go && !seen.info.links_agent && !in_own_dir) continue;
 
     // Read through /proc/PID/exe rather than the link's target: it works for
     // deleted binaries and for processes in other mount namespaces.
@@ -96,7 +100,7 @@ ScanResult scan_processes(const proc::ProcDir& proc_dir, const std::vector<int>&
       ++result.executables_read;
       // The toolchain is only shown for agent processes; agents are few, so
       // it is looked up only when this first reader is one.
-      auto info = binfmt::inspect_executable(exe_link, agent);
+      auto info = binfmt::inspect_executable(exe_link, in_own_dir);
       if (info) {
         seen.ok = true;
         seen.info = std::move(*info);
@@ -108,13 +112,18 @@ ScanResult scan_processes(const proc::ProcDir& proc_dir, const std::vector<int>&
       } else {
         seen.error = info.message();
       }
-    } else if (agent && seen.ok && !seen.info.go && !seen.info.toolchain) {
+    } else if (in_own_dir && seen.ok && !seen.info.go && !seen.info.toolchain) {
       if (auto info = binfmt::inspect_executable(exe_link, true); info) seen.info = std::move(*info);
     }
     if (!seen.ok) {
       result.skipped.push_back(pid_prefix(pid) + seen.error);
       continue;
     }
+    // Go programs and programs linked with our agent also get the place the
+    // commands look in next: their own config dir, inside their own root
+    // (client/port_lookup.hpp). Only these few pay for it (bench/list).
+    const bool agent =
+        in_own_dir || ((seen.info.go || seen.info.links_agent) && client::target_has_port_file(pid));
     if (!seen.info.go && !agent) continue;
     if (auto row = read_row(pid, agent, seen.info, exe_link)) result.processes.push_back(std::move(*row));
   }

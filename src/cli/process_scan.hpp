@@ -1,8 +1,9 @@
 // Finds the processes `gops` and `gops tree` list: every Go program, and
 // every other program that runs an agent (has a port file). Every process
 // costs one statx (its executable's identity); each distinct executable is
-// read once per run; only the processes that will be printed are read
-// further (stat line, name, exe path).
+// read once per run; only the processes that will be printed, and those
+// whose binary carries the C++ agent's mark, are read further (stat line,
+// name, exe path; their own config dir, as the commands look there too).
 #pragma once
 
 #include <set>
@@ -20,7 +21,7 @@ struct ListedProcess {
   std::string path;     // the exe link's target
   std::string version;  // Go version, or the toolchain of a non-Go agent process
   bool go = false;      // built by Go (else: a non-Go agent process)
-  bool agent = false;   // a port file exists for the PID
+  bool agent = false;   // a port file for the PID: in our config dir, or in its own (client/port_lookup.hpp)
 };
 
 struct ScanResult {

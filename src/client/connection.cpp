@@ -37,20 +37,20 @@ int wait_for(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Result<int> connect_one(const Endpoint& ep, Millis timeout) {
-  int fd = ::socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error{"couldn't connect to the agent at " + ep.display + ": " + errno_text(errno)};
-  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.len);
+Result<UniqueFd> connect_one(const Endpoint& ep, Millis timeout) {
+  auto made = ep.source.open(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (!made) return Error{"couldn't connect to the agent at " + ep.display + ": " + made.message()};
+  UniqueFd fd = std::move(*made);
+  int rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&ep.addr), ep.len);
   int err = rc == 0 ? 0 : errno;
   if (err == EINPROGRESS) {
-    err = wait_for(fd, POLLOUT, Clock::now() + timeout);
+    err = wait_for(fd.get(), POLLOUT, Clock::now() + timeout);
     if (err == 0) {
       socklen_t len = sizeof err;
-      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
   }
   if (err == 0) return fd;
-  ::close(fd);
   std::string why = err == ETIMEDOUT ? "no answer within " + seconds_text(timeout) : errno_text(err);
   return Error{"couldn't connect to the agent at " + ep.display + ": " + why};
 }
@@ -112,7 +112,7 @@ Result<std::uint64_t> exchange(const std::vector<Endpoint>& endpoints,
       if (!first_error) first_error = fd.error();
       continue;
     }
-    UniqueFd guard(*fd);
+    UniqueFd guard = std::move(*fd);
     if (auto s = send_all(guard.get(), ep, request, timeouts.idle); !s) return s.error();
     return read_all(guard.get(), ep, timeouts, sink);
   }

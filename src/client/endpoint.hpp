@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "container/socket_source.hpp"
 #include "netsock/net_sockets.hpp"
 
 namespace gops::client {
@@ -18,6 +19,9 @@ struct Endpoint {
   sockaddr_storage addr{};
   socklen_t len = 0;
   std::string display;
+  // Where the socket that dials it is made: in a container's network
+  // namespace for an agent found in one.
+  container::SocketSource source;
 };
 
 // An endpoint for an address read from /proc (netsock) and a port.

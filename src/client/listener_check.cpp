@@ -2,7 +2,6 @@
 #include "client/listener_check.hpp"
 
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,13 +14,6 @@
 
 namespace gops::client {
 namespace {
-
-Result<std::string> read_link(const std::string& path) {
-  char buf[256];
-  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n < 0) return Error{"readlink " + path + ": " + errno_text(errno)};
-  return std::string(buf, static_cast<std::size_t>(n));
-}
 
 // IPv4-mapped IPv6 (::ffff:a.b.c.d) as the IPv4 address it stands for:
 // the kernel hands a connection to 127.0.0.1 to either form alike.
@@ -66,14 +58,13 @@ Result<Endpoint> check_listener(int pid, std::uint16_t port, const std::string& 
                  inodes.message() + "); run gops as that process's user or root, or name the agent " +
                  "as 127.0.0.1:" + port_text + " to skip the check"};
   }
-  // 127.0.0.1 here is our network namespace's; the port is only the
-  // target's if it lives in the same one.
-  auto ours = read_link("/proc/self/ns/net");
-  auto theirs = read_link("/proc/" + pid_text + "/ns/net");
-  if (ours && theirs && *ours != *theirs)
-    return Error{"PID " + pid_text + " is in another network namespace: its agent is not reachable from here"};
-
-  auto listeners = tcp_listeners("/proc/" + pid_text);
+  // 127.0.0.1 is each network namespace's own: for a target in another
+  // one (a container) the listeners are read, and later the connection
+  // made, with sockets made inside its namespace.
+  auto source = container::SocketSource::for_process(pid);
+  if (!source) return source.error();
+  auto listeners = tcp_listeners("/proc/" + pid_text, *source);
+  if (!listeners && source->other_network()) return listeners.error();  // it names the namespace
   if (!listeners) return Error{"cannot check the agent's port: " + listeners.message()};
   std::vector<netsock::IpAddress> targets, others;  // bound addresses on `port`
   for (const auto& row : *listeners) {
@@ -95,7 +86,12 @@ Result<Endpoint> check_listener(int pid, std::uint16_t port, const std::string& 
     bool contested = std::any_of(others.begin(), others.end(), [&](const netsock::IpAddress& other) {
       return other == dial || other == bound;
     });
-    if (!contested) return endpoint_for(dial, port);
+    if (!contested) {
+      Endpoint endpoint = endpoint_for(dial, port);
+      endpoint.display += source->where();
+      endpoint.source = *source;
+      return endpoint;
+    }
   }
   return Error{"port " + port_text + " from " + port_file + " is also held by another process at the address PID " +
                pid_text + " listens on; nothing was sent"};

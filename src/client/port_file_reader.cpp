@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "common/errno_text.hpp"
 #include "common/unique_fd.hpp"
+#include "container/process_namespaces.hpp"
 
 namespace gops::client {
 namespace {
@@ -31,20 +30,15 @@ bool is_missing(int err) { return err == ENOENT || err == ENOTDIR; }
 
 bool PortFileOwners::allows(uid_t uid) const { return std::find(uids.begin(), uids.end(), uid) != uids.end(); }
 
-PortFileOwners owners_of_process(int pid) {
+PortFileOwners owners_from(const std::vector<uid_t>& uids) {
   PortFileOwners owners{{0}};
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (!line.starts_with("Uid:")) continue;
-    std::istringstream ids(line.substr(4));
-    for (uid_t uid = 0; ids >> uid;)
-      if (!owners.allows(uid)) owners.uids.push_back(uid);
-    return owners;
-  }
-  if (!owners.allows(::getuid())) owners.uids.push_back(::getuid());
+  for (uid_t uid : uids)
+    if (!owners.allows(uid)) owners.uids.push_back(uid);
+  if (uids.empty() && !owners.allows(::getuid())) owners.uids.push_back(::getuid());
   return owners;
 }
+
+PortFileOwners owners_of_process(int pid) { return owners_from(container::process_ids(pid).uids); }
 
 Result<PortFileRead> read_port_file_at(int dir_fd, const std::string& name, const PortFileOwners& owners,
                                        const std::string& shown_path) {

@@ -40,6 +40,10 @@ struct PortFileOwners {
 // own user.
 PortFileOwners owners_of_process(int pid);
 
+// Root and the given uids (a process's, as container::process_ids reads
+// them); with none given, root and our own user.
+PortFileOwners owners_from(const std::vector<uid_t>& uids);
+
 struct PortFileRead {
   // ENOENT or ENOTDIR when there is no such file (the caller words that as
   // the Go gops does); 0 when `contents` were read.

@@ -38,11 +38,15 @@ InetSocket socket_of(const inet_diag_msg& m) {
 
 // Sends one request and appends the sockets of the reply. A dump ends with
 // NLMSG_DONE; an exact lookup answers with one socket or with ENOENT.
+void bound_wait(const UniqueFd& fd) {
+  timeval timeout{1, 0};  // the kernel answers at once; never hang on it
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+}
+
 Result<UniqueFd> open_netlink() {
   UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   if (fd.get() < 0) return netlink_error("socket", errno);
-  timeval timeout{1, 0};  // the kernel answers at once; never hang on it
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  bound_wait(fd);
   return fd;
 }
 
@@ -100,13 +104,18 @@ Status query(const UniqueFd& fd, const inet_diag_req_v2& request, bool dump, std
 Result<std::vector<InetSocket>> tcp_sockets_in_states(std::uint32_t states) {
   auto fd = open_netlink();
   if (!fd) return fd.error();
+  return tcp_sockets_in_states(std::move(*fd), states);
+}
+
+Result<std::vector<InetSocket>> tcp_sockets_in_states(UniqueFd netlink, std::uint32_t states) {
+  bound_wait(netlink);
   std::vector<InetSocket> out;
   for (std::uint8_t family : {AF_INET, AF_INET6}) {
     inet_diag_req_v2 request{};
     request.sdiag_family = family;
     request.sdiag_protocol = IPPROTO_TCP;
     request.idiag_states = states;
-    if (auto s = query(*fd, request, true, out); !s) return s.error();
+    if (auto s = query(netlink, request, true, out); !s) return s.error();
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/unique_fd.hpp"
 #include "netsock/net_sockets.hpp"
 
 namespace gops::netsock {
@@ -19,6 +20,11 @@ namespace gops::netsock {
 // The TCP sockets of this network namespace in one of `states` (a bit per
 // TCP state number, e.g. 1u << kTcpListen), IPv4 and IPv6.
 Result<std::vector<InetSocket>> tcp_sockets_in_states(std::uint32_t states);
+
+// The same through a NETLINK_SOCK_DIAG socket the caller made: the dump
+// covers the network namespace that socket was made in (the CLI makes it
+// inside a container's namespace to see that container's listeners).
+Result<std::vector<InetSocket>> tcp_sockets_in_states(UniqueFd netlink, std::uint32_t states);
 
 // The TCP socket whose local end is `local` and remote end `remote` (both
 // IPv4, or both IPv6), if there is one. Exact: a listener on the local

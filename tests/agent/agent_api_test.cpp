@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <utility>
@@ -157,6 +158,49 @@ TEST(AgentOptions, BadAddressesAreRefusedWithOneLine) {
   } else {
     EXPECT_NE(r.error.find("listen on"), std::string::npos) << "only a host without IPv6 may fail: " << r.error;
   }
+}
+
+// The HTTP endpoint's address is checked as the gops port's; when it cannot
+// be opened, listen() fails whole: no gops port left open, no port file,
+// and the next listen() may start.
+TEST(AgentOptions, HttpAddressFromTheOptionOrTheEnvironment) {
+  TempDir dir;
+  auto open_fds = [] {
+    auto entries = std::filesystem::directory_iterator("/proc/self/fd");
+    return std::distance(begin(entries), end(entries));
+  };
+  int fds_before = open_fds();
+  agent::Options o;
+  o.config_dir = dir.path();
+  for (const char* bad : {"0.0.0.0:0", "nonsense", "127.0.0.1:99999"}) {
+    o.http_address = bad;
+    auto r = agent::listen(o);
+    EXPECT_FALSE(r.ok) << bad;
+    EXPECT_TRUE(r.error.starts_with("HTTP endpoint: ")) << r.error;
+    EXPECT_EQ(r.error.find('\n'), std::string::npos) << r.error;
+  }
+  EXPECT_EQ(open_fds(), fds_before);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+
+  o.http_address = "127.0.0.1:0";
+  auto r = agent::listen(o);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_NE(r.http_port, 0);
+  EXPECT_NE(r.http_port, r.port);
+  agent::close();
+
+  // Empty option: $GOPS_HTTP_ADDRESS; neither: no endpoint.
+  o.http_address.clear();
+  ::setenv("GOPS_HTTP_ADDRESS", "127.0.0.1:0", 1);
+  r = agent::listen(o);
+  ::unsetenv("GOPS_HTTP_ADDRESS");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_NE(r.http_port, 0);
+  agent::close();
+  r = agent::listen(o);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.http_port, 0);
+  agent::close();
 }
 
 TEST(AgentOptions, ForbiddenConfigDirStillServesByAddressAndSaysSo) {

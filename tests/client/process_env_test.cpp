@@ -33,26 +33,39 @@ TEST(ProcessEnvironment, ReadsAnotherProcessesEnvironment) {
   EXPECT_FALSE(process_environment(999999999));
 }
 
-TEST(CandidateDirs, OwnDirFirstThenTheTargets) {
+TEST(TargetPortFile, TheDirTheTargetsAgentWouldUse) {
   auto child = test::Child::spawn({"sleep", "60"}, {{"GOPS_CONFIG_DIR", "/their/dir"}});
-  protocol::EnvLookup ours = [](std::string_view name) -> std::optional<std::string> {
-    if (name == "HOME") return "/our/home";
-    return std::nullopt;
-  };
   ASSERT_TRUE(test::wait_until_exec(child.pid(), "sleep"));
-  auto dirs = candidate_dirs(child.pid(), ours);
-  ASSERT_EQ(dirs.size(), 2u);
-  EXPECT_EQ(dirs[0], "/our/home/.config/gops");
-  EXPECT_EQ(dirs[1], "/their/dir");
+  auto t = target_port_file(child.pid());
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->dir, "/their/dir");
+  EXPECT_EQ(t->name, std::to_string(child.pid()));  // our PID namespace is its own
+  EXPECT_FALSE(t->relative);
+  EXPECT_EQ(shown_path(child.pid(), *t), "/their/dir/" + std::to_string(child.pid()));
 }
 
-TEST(CandidateDirs, RelativeTargetDirIsUnderItsWorkingDirectory) {
+TEST(TargetPortFile, RelativeTargetDirIsUnderItsWorkingDirectory) {
   auto child = test::Child::spawn({"sleep", "60"}, {{"GOPS_CONFIG_DIR", "rel"}});
-  protocol::EnvLookup ours = [](std::string_view) -> std::optional<std::string> { return "/o"; };
   ASSERT_TRUE(test::wait_until_exec(child.pid(), "sleep"));
-  auto dirs = candidate_dirs(child.pid(), ours);
-  ASSERT_EQ(dirs.size(), 2u);
-  EXPECT_EQ(dirs[1], "/proc/" + std::to_string(child.pid()) + "/cwd/rel");
+  auto t = target_port_file(child.pid());
+  ASSERT_TRUE(t.has_value());
+  EXPECT_TRUE(t->relative);
+  EXPECT_EQ(shown_path(child.pid(), *t), "/proc/" + std::to_string(child.pid()) + "/cwd/rel/" + std::to_string(child.pid()));
+}
+
+TEST(TargetPortFile, FoundThroughTheTargetsEnvironmentOnly) {
+  test::TempDir theirs;
+  auto child = test::Child::spawn({"sleep", "60"}, {{"GOPS_CONFIG_DIR", theirs.path()}});
+  ASSERT_TRUE(test::wait_until_exec(child.pid(), "sleep"));
+  protocol::EnvLookup ours = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "GOPS_CONFIG_DIR") return "/nonexistent/gops-dir";
+    return std::nullopt;
+  };
+  EXPECT_FALSE(target_has_port_file(child.pid()));
+  EXPECT_FALSE(has_port_file(child.pid(), ours));
+  test::write_file(theirs.path() + "/" + std::to_string(child.pid()), "1234");
+  EXPECT_TRUE(target_has_port_file(child.pid()));
+  EXPECT_TRUE(has_port_file(child.pid(), ours));
 }
 
 }  // namespace

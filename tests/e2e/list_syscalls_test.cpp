@@ -1,6 +1,6 @@
 // What `gops` asks of each process, traced with strace: one statx of the
-// exe link for a process it does not print, and the stat line and the exe
-// path only for those it prints. This is what makes the list cheap on a
+// exe link for a process it does not print, and the stat line, the exe
+// path and its own config dir only for those it prints. This is what makes the list cheap on a
 // machine with thousands of processes; a change that reads more per
 // process fails here rather than only in the benchmark.
 #include <unistd.h>
@@ -72,14 +72,17 @@ TEST(ListSyscalls, OneStatxForAProcessItDoesNotPrintAndAFewForOneItDoes) {
     EXPECT_EQ(seen, std::vector<std::string>{"statx exe"}) << "PID " << s.pid();
   }
   EXPECT_LE(opened, 1);
-  // A printed Go process: the same statx, then its stat line and the path
+  // A printed Go process: the same statx; its environment and its root,
+  // where its own config dir is looked in (client/port_lookup.hpp: its
+  // status only if a port file is there); then its stat line and the path
   // of its executable (its name is short: no command line needed).
   for (const auto& g : gos) {
     auto it = calls.find(g.pid());
     ASSERT_NE(it, calls.end());
     std::vector<std::string> seen = it->second;
     std::erase(seen, "openat exe");  // the first Go process: its binary is read
-    EXPECT_EQ(seen, (std::vector<std::string>{"statx exe", "openat stat", "readlink exe"})) << "PID " << g.pid();
+    EXPECT_EQ(seen, (std::vector<std::string>{"statx exe", "openat environ", "openat root", "openat stat", "readlink exe"}))
+        << "PID " << g.pid();
   }
 }
 

@@ -46,7 +46,7 @@ TEST(PackageDeb, UnpackedDebRunsGopsAndHoldsEveryPart) {
   for (const char* rel : {"usr/share/man/man1/gops.1", "usr/share/bash-completion/completions/gops",
                           "usr/share/zsh/vendor-completions/_gops", "usr/share/fish/vendor_completions.d/gops.fish",
                           "usr/lib/libgops_agent.a", "usr/include/gops/agent.hpp", "usr/lib/cmake/gops/gopsConfig.cmake",
-                          "usr/lib/pkgconfig/gops-agent.pc"}) {
+                          "usr/lib/pkgconfig/gops-agent.pc", "usr/lib/libgops_agent.so", "usr/lib/libgops_heap_sampler.so"}) {
     EXPECT_TRUE(fs::is_regular_file(root + "/" + rel)) << rel;
   }
   EXPECT_EQ(read_file(root + "/usr/share/man/man1/gops.1"), read_file(source_dir() + "/docs/gops.1"));
@@ -62,6 +62,20 @@ TEST(PackageDeb, UnpackedDebRunsGopsAndHoldsEveryPart) {
                          {{"GOPS_CONFIG_DIR", dir.path() + "/config"}}, std::chrono::seconds(30));
   EXPECT_EQ(answer.exit_code, 0) << answer.err;
   EXPECT_NE(answer.out.find("program: deb-consumer\n"), std::string::npos) << answer.out;
+
+  // The README's line, with the .deb's paths: the heap sampler and the
+  // agent preloaded into a program without any gops code.
+  std::string lib = root + "/usr/lib/";
+  std::string config = dir.path() + "/config-preload";
+  fs::create_directories(config);
+  Child sleeper = Child::spawn({"sleep", "600"}, {{"LD_PRELOAD", lib + "libgops_heap_sampler.so " + lib + "libgops_agent.so"},
+                                                  {"GOPS_CONFIG_DIR", config}});
+  std::string pid = std::to_string(sleeper.pid());
+  ASSERT_TRUE(eventually([&] { return fs::exists(config + "/" + pid); })) << "no port file from the preloaded agent";
+  RunResult memstats = run({root + "/usr/bin/gops", "memstats", pid}, {{"GOPS_CONFIG_DIR", config}},
+                           std::chrono::seconds(30));
+  EXPECT_EQ(memstats.exit_code, 0) << memstats.err;
+  EXPECT_NE(memstats.out.find("heap-sampler-alloc-calls: "), std::string::npos) << memstats.out;
 }
 
 }  // namespace

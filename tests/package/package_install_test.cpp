@@ -52,9 +52,15 @@ TEST_F(PackageInstall, PutsEveryPartUnderThePrefix) {
                           "share/zsh/vendor-completions/_gops", "share/fish/vendor_completions.d/gops.fish"}) {
     EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
   }
-  for (const char* rel : {"lib/libgops_heap_sampler.a", "lib/libgops_heap_sampler.so", "include/gops_heap_sampler.h"}) {
+  for (const char* rel : {"lib/libgops_heap_sampler.a", "lib/libgops_heap_sampler.so", "include/gops_heap_sampler.h",
+                          "lib/libgops_agent.so"}) {
     EXPECT_TRUE(fs::is_regular_file(prefix() + "/" + rel)) << rel;
   }
+  // The preload exports one symbol: the flag the agent's copies share.
+  RunResult preload = run({nm(), "-D", "--defined-only", prefix() + "/lib/libgops_agent.so"});
+  ASSERT_EQ(preload.exit_code, 0) << preload.err;
+  EXPECT_EQ(split_lines(preload.out).size(), 1u) << preload.out;
+  EXPECT_NE(preload.out.find(" gops_agent_owner_v1"), std::string::npos) << preload.out;
   EXPECT_EQ(read_file(prefix() + "/include/gops/agent.hpp"), read_file(source_dir() + "/include/gops/agent.hpp"));
   // The completions are what the gops being installed prints.
   for (auto [shell, rel] : {std::pair{"bash", "share/bash-completion/completions/gops"},
@@ -132,6 +138,10 @@ TEST_F(PackageInstall, PkgConfigConsumerRunsTheAgent) {
   // The header from the prefix (the .pc file finds it from its own place).
   EXPECT_NE(compile.out.find("-I" + prefix() + "/"), std::string::npos) << compile.out;
   expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer");
+  // Linked from the archive (not the preload beside it), exporting the flag
+  // a preloaded agent would see.
+  RunResult symbols = run({nm(), "-D", "--defined-only", path("consumer-pc")});
+  EXPECT_NE(symbols.out.find(" gops_agent_owner_v1\n"), std::string::npos) << symbols.out;
   // The heap sampler's shared object, preloaded into the same program.
   expect_consumer_answers(path("consumer-pc"), "pkg-config-consumer-preloaded",
                           {{"LD_PRELOAD", prefix() + "/lib/libgops_heap_sampler.so"}});

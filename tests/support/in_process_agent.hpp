@@ -24,6 +24,7 @@ class InProcessAgent : public ::testing::Test {
     auto r = agent::listen(options_);
     ASSERT_TRUE(r.ok) << r.error;
     port_ = r.port;
+    http_port_ = r.http_port;
   }
   void TearDown() override { agent::close(); }
 
@@ -38,6 +39,7 @@ class InProcessAgent : public ::testing::Test {
   TempDir dir_;
   agent::Options options_;
   std::uint16_t port_ = 0;
+  std::uint16_t http_port_ = 0;  // when options_.http_address is set
 };
 
 }  // namespace gops::test

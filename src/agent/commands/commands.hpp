@@ -47,6 +47,8 @@ std::string version_reply(const Options& options);
 std::string stats_reply(const Counters& counters);
 std::string describe_reply(const Options& options);
 Result<Reply> binary_reply();
+// Prometheus' text exposition of the process and the agent (metrics.cpp).
+std::string metrics_text(const Options& options, const Counters& counters);
 // Each in its own file (cpu_profile.cpp, heap_profile.cpp, trace.cpp).
 Result<std::string> cpu_profile_reply(std::chrono::milliseconds duration, const Cancellation& cancel);
 Result<std::string> heap_profile_reply();

@@ -6,17 +6,14 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "agent/capture/stack_capture.hpp"
 #include "agent/commands/commands.hpp"
-#include "agent/host/agent_threads.hpp"
+#include "agent/commands/thread_stacks.hpp"
 #include "agent/host/thread_list.hpp"
 #include "common/task_state.hpp"
 #include "symbolize/in_process.hpp"
 
 namespace gops::agent {
 namespace {
-
-constexpr std::chrono::milliseconds kCaptureDeadline{1000};
 
 std::string hex(std::uintptr_t v) {
   char buf[24];
@@ -73,74 +70,27 @@ void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
   out += hit->second;
 }
 
-std::mutex g_stack_mutex;  // one dump at a time: slots and symbolizer are shared
-
 }  // namespace
 
-std::string stack_reply() {
-  std::lock_guard guard(g_stack_mutex);
-  auto signal = capture_signal();
-  int sig = signal ? *signal : 0;
-  // The TIDs only: names and states come with the answers (no file read
-  // per thread); the stat file is read for the threads that do not answer.
-  std::vector<pid_t> tids = list_thread_ids();
-  std::vector<bool> skip;
-  pid_t main_tid = ::getpid();
-  for (pid_t tid : tids) {
-    // Known not to answer: the agent's own threads (all signals blocked),
-    // and a main thread that exited before the others (a zombie).
-    bool silent = is_agent_thread(tid);
-    if (!silent && tid == main_tid) {
-      ThreadInfo main_info;
-      silent = read_thread_info(tid, main_info) && (main_info.state == 'Z' || main_info.state == 'X');
-    }
-    skip.push_back(silent);
-  }
-  auto why_silent = [sig](pid_t tid) -> NoStackReason {
-    ThreadInfo info;
-    if (!read_thread_info(tid, info)) return {NoStack::kExited, {}};
-    if (info.state == 'Z' || info.state == 'X') return {NoStack::kCannotAnswer, "zombie"};
-    if (info.state == 'T' || info.state == 't') return {NoStack::kCannotAnswer, "stopped"};
-    if (thread_blocks_signal(tid, sig)) return {NoStack::kCannotAnswer, "signals blocked"};
-    return {};
-  };
-  auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
-                         : Result<std::vector<CapturedStack>>(signal.error());
-  symbolize::allow_refresh();
 
+std::string stack_reply() {
+  std::vector<ThreadStack> threads = capture_thread_stacks();
+  static std::mutex frames_mutex;  // append_frame's cache
+  std::lock_guard guard(frames_mutex);
   std::string out;
-  out.reserve(tids.size() * 1024);  // about a dump's size: no regrowth copies
-  for (std::size_t i = 0; i < tids.size(); ++i) {
-    pid_t tid = tids[i];
-    const CapturedStack* stack = captured ? &(*captured)[i] : nullptr;
-    if (stack != nullptr && stack->missing.kind == NoStack::kExited) continue;
-    bool has_stack = stack != nullptr && !stack->pcs.empty();
-    ThreadInfo t;
-    t.tid = tid;
-    if (stack != nullptr && stack->state != 0) {
-      t.name = stack->name;
-      t.state = stack->state;
-    } else if (!read_thread_info(tid, t)) {
-      if (!has_stack) continue;  // gone since the listing, and nothing to show
-    }
+  out.reserve(threads.size() * 1024);  // about a dump's size: no regrowth copies
+  for (const ThreadStack& t : threads) {
     out += "thread " + std::to_string(t.tid) + " \"" + t.name + "\" [" + describe_task_state(t.state);
     // Without a stack, the kernel's wait channel is what can be said.
-    if (!has_stack && t.state != 'R') {
+    if (t.pcs.empty() && t.state != 'R') {
       if (std::string wchan = thread_wchan(t.tid); !wchan.empty()) out += ", in " + wchan;
     }
     out += "]:\n";
-    if (!captured) {
-      out += "\t(no stack: " + captured.message() + ")\n\n";
+    if (t.pcs.empty()) {
+      out += "\t(no stack: " + t.no_stack + ")\n\n";
       continue;
     }
-    if (!has_stack) {
-      std::string why = describe(stack->missing);
-      if (why.empty() && is_agent_thread(t.tid)) why = "gops agent thread";
-      if (why.empty()) why = t.state == 'Z' ? "zombie" : "not captured";
-      out += "\t(no stack: " + why + ")\n\n";
-      continue;
-    }
-    for (std::size_t f = 0; f < stack->pcs.size(); ++f) append_frame(out, stack->pcs[f], f > 0);
+    for (std::size_t f = 0; f < t.pcs.size(); ++f) append_frame(out, t.pcs[f], f > 0);
     out += "\n";
   }
   return out;

@@ -11,6 +11,7 @@ namespace gops::agent {
 namespace {
 
 std::string standard_name(long cplusplus) {
+  if (cplusplus <= 0) return "unknown";
   if (cplusplus > 202302L) return "C++26 (draft)";
   if (cplusplus > 202002L) return "C++23";
   if (cplusplus > 201703L) return "C++20";

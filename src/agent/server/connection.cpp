@@ -38,6 +38,17 @@ Connection::~Connection() {
   if (reply.stream_fd >= 0) ::close(reply.stream_fd);
 }
 
+void Connection::reset_for_next_request(Clock::time_point read_deadline) {
+  if (reply.stream_fd >= 0) ::close(reply.stream_fd);
+  reply = Reply{};
+  text_sent_ = chunk_size_ = chunk_sent_ = 0;
+  phase = Phase::kReading;
+  deadline = read_deadline;
+  stop = std::stop_source();
+  hung_up = false;
+  keep_alive = false;
+}
+
 Connection::Progress Connection::write_some(bool* progressed) {
   *progressed = false;
   std::size_t budget = kTurnBytes;

@@ -11,6 +11,7 @@
 #include <stop_token>
 
 #include "agent/commands/commands.hpp"
+#include "agent/http/request_parser.hpp"
 #include "agent/server/request_parser.hpp"
 
 namespace gops::agent {
@@ -24,15 +25,26 @@ struct Connection {
     kWriting,        // the reply is going out; polled for room to write
   };
 
-  Connection(int socket, Clock::time_point read_deadline) : fd(socket), deadline(read_deadline) {}
+  // What the client speaks: the gops protocol (one command, one reply,
+  // closed) or HTTP/1.x (requests one after the other while it keeps the
+  // connection alive).
+  enum class Protocol { kGops, kHttp };
+
+  Connection(int socket, Clock::time_point read_deadline, Protocol spoken = Protocol::kGops)
+      : fd(socket), protocol(spoken), deadline(read_deadline) {}
   ~Connection();  // closes the reply's stream fd; `fd` is the server's to close
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   int fd;
+  Protocol protocol;
   Phase phase = Phase::kReading;
   Clock::time_point deadline;  // kReading: for the command; kWriting: for the next progress
-  RequestParser parser;
+  RequestParser parser;       // kGops
+  http::RequestParser http;   // kHttp: the request, and the bytes of those after it
+  bool keep_alive = false;    // kHttp: read the next request once this reply is out
+  bool answered = false;      // kHttp: a reply went out on this connection already
+  bool refused_request = false;  // kHttp: the reply is an error for an unparsable request
 
   // Requested when the client hangs up while its command runs (and, through
   // the server, when the agent closes): a CPU profile or trace stops then.
@@ -53,6 +65,10 @@ struct Connection {
   Progress write_some(bool* progressed);
 
   static constexpr std::size_t kTurnBytes = 64 * 1024;
+
+  // kHttp, keep-alive: back to reading, the reply and its progress
+  // forgotten, a fresh stop source for the next request.
+  void reset_for_next_request(Clock::time_point read_deadline);
 
  private:
   std::size_t text_sent_ = 0;

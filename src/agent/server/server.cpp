@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "agent/host/agent_threads.hpp"
+#include "agent/http/routes.hpp"
 #include "agent/server/fd_registry.hpp"
 #include "agent/server/peer_access.hpp"
 
@@ -83,11 +84,27 @@ std::thread start_thread_without_signals(Fn fn) {
   return t;
 }
 
+// An HTTP request's whole answer, as bytes for the connection.
+Reply http_reply(const http::Request& request, bool keep_alive, const CommandContext& context) noexcept {
+  try {
+    http::Response response = http::route(request, context);
+    return Reply{http::to_wire(response, request.method == "HEAD", !keep_alive)};
+  } catch (...) {
+    try {
+      return Reply{http::to_wire(http::error_response(500, "out of memory or internal error while answering"),
+                                 false, true)};
+    } catch (...) {
+      return Reply{};
+    }
+  }
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Server>> Server::start(const Options& options, int listen_fd) {
+Result<std::unique_ptr<Server>> Server::start(const Options& options, int listen_fd, int http_listen_fd) {
   std::unique_ptr<Server> server(new Server(options));
   server->listen_fd_ = listen_fd;
+  server->http_listen_fd_ = http_listen_fd;
   server->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   server->stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (server->wake_fd_ < 0 || server->stop_fd_ < 0) return Error{std::string("eventfd: ") + errno_text(errno)};
@@ -117,7 +134,7 @@ Server::~Server() {
   for (auto& w : workers_)
     if (w.joinable()) w.join();
   for (const auto& c : connections_) fd_registry::close_fd(c->fd);
-  for (int fd : {listen_fd_, wake_fd_, stop_fd_})
+  for (int fd : {listen_fd_, http_listen_fd_, wake_fd_, stop_fd_})
     if (fd >= 0) fd_registry::close_fd(fd);
 }
 
@@ -127,7 +144,9 @@ void Server::listen_loop() {
     polled_.clear();
     polled_.push_back({stop_fd_, POLLIN, 0});
     polled_.push_back({wake_fd_, POLLIN, 0});
-    polled_.push_back({connections_.size() < kMaxOpen ? listen_fd_ : -1, POLLIN, 0});
+    bool room = connections_.size() < kMaxOpen;
+    polled_.push_back({room ? listen_fd_ : -1, POLLIN, 0});
+    polled_.push_back({room ? http_listen_fd_ : -1, POLLIN, 0});
     auto now = Clock::now();
     int timeout = -1;  // idle: sleep until something happens
     auto until = [&](Clock::time_point deadline) {
@@ -163,14 +182,18 @@ void Server::listen_loop() {
     }
 
     now = Clock::now();
-    // polled_[3 + i] belongs to connections_[i]: the vector does not change
-    // until the pass is over.
+    // polled_[kFirst + i] belongs to connections_[i]: the vector does not
+    // change until the pass is over.
+    constexpr std::size_t kFirst = 4;
     for (std::size_t i = 0; i < connections_.size(); ++i) {
       Connection& c = *connections_[i];
-      short revents = polled_[3 + i].revents;
+      short revents = polled_[kFirst + i].revents;
       switch (c.phase) {
         case Connection::Phase::kReading:
-          read_command(c, revents, now);
+          if (c.protocol == Connection::Protocol::kHttp)
+            read_http_request(c, revents, now);
+          else
+            read_command(c, revents, now);
           break;
         case Connection::Phase::kAwaitingReply:
           if (revents & (POLLRDHUP | POLLHUP | POLLERR)) {
@@ -209,17 +232,72 @@ void Server::read_command(Connection& c, short revents, Clock::time_point now) {
     finish(c, false);  // as the Go agent: closed, no reply
     return;
   }
+  queue(c, is_costly(c.parser.request().command));
+}
+
+void Server::queue(Connection& c, bool costly) {
   c.phase = Connection::Phase::kAwaitingReply;
   std::lock_guard guard(mutex_);
-  (is_costly(c.parser.request().command) ? costly_ : quick_).push_back(&c);
+  (costly ? costly_ : quick_).push_back(&c);
   work_ready_.notify_one();
+}
+
+void Server::read_http_request(Connection& c, short revents, Clock::time_point now) {
+  if (revents & (POLLIN | POLLHUP | POLLERR)) {
+    char buf[4096];
+    ssize_t got = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+      // Gone: between requests of a kept-alive connection that is the
+      // normal end; in the middle of one, a dropped client.
+      if (c.answered && !c.http.has_buffered()) close_quietly(c);
+      else finish(c, false);
+      return;
+    }
+    if (got > 0) c.http.feed({buf, static_cast<std::size_t>(got)});
+  }
+  if (c.http.state() != http::RequestParser::State::kNeedMore) {
+    take_http_request(c, now);
+  } else if (now >= c.deadline) {
+    // Too slow: an idle kept-alive connection ends quietly, a request that
+    // never finished arriving (slowloris) is dropped unanswered.
+    if (c.answered && !c.http.has_buffered()) close_quietly(c);
+    else finish(c, false);
+  }
+}
+
+void Server::take_http_request(Connection& c, Clock::time_point now) {
+  if (c.http.state() == http::RequestParser::State::kBad) {
+    // Go's answer to what it cannot parse, then the connection closes.
+    c.reply.text = http::unparsable_request_bytes(c.http.error_status(), c.http.error_text());
+    c.refused_request = true;
+    c.keep_alive = false;
+    c.phase = Connection::Phase::kWriting;
+    c.deadline = now + options_.write_timeout;
+    write_reply(c, now);
+    return;
+  }
+  c.keep_alive = c.http.request().keep_alive;
+  queue(c, http::is_costly(c.http.request()));
+}
+
+void Server::close_quietly(Connection& c) {
+  counters_.served.fetch_add(1);
+  fd_registry::close_fd(c.fd);
+  c.fd = -1;
 }
 
 void Server::write_reply(Connection& c, Clock::time_point now) {
   bool progressed = false;
   switch (c.write_some(&progressed)) {
     case Connection::Progress::kDone:
-      finish(c, true);
+      if (c.protocol == Connection::Protocol::kHttp && c.keep_alive) {
+        c.answered = true;  // counted once, when the connection ends
+        c.reset_for_next_request(now + options_.read_timeout);
+        // A request sent behind this one (pipelined) may be whole already.
+        if (c.http.next() != http::RequestParser::State::kNeedMore) take_http_request(c, now);
+        return;
+      }
+      finish(c, !c.refused_request);
       return;
     case Connection::Progress::kFailed:
       finish(c, false);
@@ -248,8 +326,13 @@ void Server::take_replies(Clock::time_point now) {
 
 void Server::accept_clients() {
   backing_off_ = false;
+  accept_from(listen_fd_, Connection::Protocol::kGops);
+  if (http_listen_fd_ >= 0) accept_from(http_listen_fd_, Connection::Protocol::kHttp);
+}
+
+void Server::accept_from(int listen_fd, Connection::Protocol protocol) {
   while (connections_.size() < kMaxOpen) {
-    int fd = fd_registry::accept_registered(listen_fd_);
+    int fd = fd_registry::accept_registered(listen_fd);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) backing_off_ = true;
       return;  // EAGAIN: queue empty; ECONNABORTED etc.: next round
@@ -260,7 +343,7 @@ void Server::accept_clients() {
       fd_registry::close_fd(fd);
       continue;
     }
-    connections_.push_back(std::make_unique<Connection>(fd, Clock::now() + options_.read_timeout));
+    connections_.push_back(std::make_unique<Connection>(fd, Clock::now() + options_.read_timeout, protocol));
   }
 }
 
@@ -294,7 +377,10 @@ void Server::work_loop() {
       // The command stops early when its client hangs up or the agent closes.
       std::stop_callback on_close(closing_.get_token(), [c] { c->stop.request_stop(); });
       CommandContext context{&options_, &counters_, {c->stop.get_token(), closing_.get_token()}};
-      c->reply = run_command(c->parser.request(), context);
+      if (c->protocol == Connection::Protocol::kHttp)
+        c->reply = http_reply(c->http.request(), c->keep_alive, context);
+      else
+        c->reply = run_command(c->parser.request(), context);
     }
     // Closing: the poll loop is going away, so the reply (one short line,
     // "... stopped: the agent is closing") is sent from here, where it fits

@@ -1,7 +1,10 @@
 // The agent's threads: one poll loop that accepts, checks the peer, reads
 // each command with a deadline and writes each reply without blocking (all
 // connections in one poll(), so a silent or never-reading client costs a
-// slot, not a thread), and a few workers that only compute replies. While a
+// slot, not a thread), and a few workers that only compute replies. The
+// HTTP endpoint, when there is one, is a second listener of the same loop:
+// its connections take the same slots, deadlines, access check and
+// workers, and HTTP requests are answered by the routes of agent/http. While a
 // command runs, its connection is watched for a hang-up, which stops a CPU
 // profile or trace at once. Idle, every thread sleeps in poll() or on a
 // condition variable with no timeout: no wakeups.
@@ -35,8 +38,9 @@ class Server {
   // wait in the kernel's accept queue.
   static constexpr std::size_t kMaxOpen = 256;
 
-  // Takes `listen_fd` (registered, non-blocking) and starts the threads.
-  static Result<std::unique_ptr<Server>> start(const Options& options, int listen_fd);
+  // Takes `listen_fd` and `http_listen_fd` (registered, non-blocking; the
+  // second -1 without an HTTP endpoint) and starts the threads.
+  static Result<std::unique_ptr<Server>> start(const Options& options, int listen_fd, int http_listen_fd = -1);
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -49,9 +53,18 @@ class Server {
   // The poll loop's steps.
   void poll_once();
   void read_command(Connection& c, short revents, Clock::time_point now);
+  void read_http_request(Connection& c, short revents, Clock::time_point now);
+  // The HTTP parser has a whole request (queued) or a bad one (answered
+  // with Go's error, then closed).
+  void take_http_request(Connection& c, Clock::time_point now);
+  void queue(Connection& c, bool costly);
   void write_reply(Connection& c, Clock::time_point now);
   void take_replies(Clock::time_point now);
   void accept_clients();
+  void accept_from(int listen_fd, Connection::Protocol protocol);
+  // A kept-alive connection that was answered and then closed or idled out:
+  // served, nothing more to read away.
+  void close_quietly(Connection& c);
   void finish(Connection& c, bool served);
 
   // Whether a worker may take a job now (called under mutex_).
@@ -60,6 +73,7 @@ class Server {
   Options options_;
   Counters counters_;
   int listen_fd_ = -1;
+  int http_listen_fd_ = -1;
   int wake_fd_ = -1;  // workers -> poll loop: a reply is ready
   int stop_fd_ = -1;  // written once on stop, never read: wakes every poll()
   std::size_t costly_limit_ = 1;  // workers that may run costly commands at once

@@ -3,7 +3,7 @@
 // test can make it allocate, free, fork, exec or exit at known moments). Prints
 // "port=N" when the agent listens and "done CMD" after each command.
 //
-//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm]
+//   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm] [--address HOST:PORT]
 #include <gops/agent.hpp>
 
 #include <fcntl.h>
@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
     if (a == "--cleanup") options.shutdown_cleanup = true;
     if (a == "--version" && i + 1 < argc) options.program_version = argv[++i];
     if (a == "--threads" && i + 1 < argc) extra_threads = std::atoi(argv[++i]);
+    if (a == "--address" && i + 1 < argc) options.address = argv[++i];
     if (a == "--host-sigterm") ::signal(SIGTERM, host_sigterm);
   }
   // Each thread is where the tests look for it before the agent is
@@ -138,14 +139,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "agent_host: %s\n", r.error.c_str());
     return 1;
   }
-  std::printf("port=%u\n", r.port);
-  std::fflush(stdout);
-
+  // Opened before the port is announced: the tests take the descriptors
+  // they see then as the host's own.
   int fifo = ::open(argv[1], O_RDWR);  // RDWR: no EOF when a writer leaves
   if (fifo < 0) {
     std::perror("agent_host: open fifo");
     return 1;
   }
+  std::printf("port=%u\n", r.port);
+  std::fflush(stdout);
   std::string line;
   char c;
   for (;;) {

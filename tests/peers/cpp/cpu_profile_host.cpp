@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   auto r = gops::agent::listen();
   if (!r.ok) {
     std::fprintf(stderr, "cpu_profile_host: %s\n", r.error.c_str());
-    return 1;
+    std::exit(1);  // not return: the threads above are still joinable
   }
   std::printf("hot_a tid=%d lines=%d-%d\n", static_cast<int>(g_tid_a), kHotAFirst, kHotALast);
   std::printf("hot_b tid=%d lines=%d-%d\n", static_cast<int>(tid_b), kHotBFirst, kHotBLast);
