@@ -11,7 +11,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
-  libzydis-dev
+  libzydis-dev libiberty-dev
 )
 # The tests' compilers, sanitizer runtimes, real peers and reference tools.
 test_packages=(
@@ -22,7 +22,7 @@ test_packages=(
   valgrind heaptrack strace
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev golang-github-prometheus-client-golang-dev prometheus curl
-  delve
+  delve rustc
 )
 
 packages=("${build_packages[@]}")

@@ -27,6 +27,8 @@ Result<Registers> read_registers(pid_t tid) {
   r.sp = regs.rsp;
   r.fp = regs.rbp;
   r.tls_base = regs.fs_base;
+  r.dwarf = {regs.rax, regs.rdx, regs.rcx, regs.rbx, regs.rsi, regs.rdi, regs.rbp, regs.rsp, regs.r8,
+             regs.r9,  regs.r10, regs.r11, regs.r12, regs.r13, regs.r14, regs.r15, regs.rip};
   return r;
 }
 

@@ -42,6 +42,7 @@ struct AgentArgs {
   bool all = false;        // stack: runtime goroutines and frames too (agentless)
   bool freeze = false;     // stack: stop the target for a consistent snapshot (agentless)
   bool json = false;       // stack: as JSON
+  bool threads = false;    // stack: a Go process's OS threads (agentless)
 };
 
 Millis to_millis(double seconds) { return Millis(static_cast<std::int64_t>(std::llround(seconds * 1000))); }
@@ -243,11 +244,12 @@ std::optional<int> without_agent(const AgentArgs& a, bool forced, int (*run)(pid
 }
 
 int run_stack(const AgentArgs& a) {
-  // --all and --freeze are about reading memory: they imply --agentless.
-  bool forced = a.agentless || a.all || a.freeze;
-  auto pid = agentless_target(a.target, forced);
+  // --all, --freeze and --threads are about reading memory: they imply
+  // --agentless. Any process with no agent is read, Go or not.
+  bool forced = a.agentless || a.all || a.freeze || a.threads;
+  auto pid = agentless_target(a.target, forced, true);
   if (!pid) return fail(pid.message());
-  if (*pid) return agentless_stack(**pid, {a.all, a.freeze, a.json});
+  if (*pid) return agentless_stack(**pid, {a.all, a.freeze, a.json, a.threads});
   if (!a.json) return print_reply(a, &AgentClient::stack);
   auto c = connect_to(a);
   if (!c) return fail(c.message());
@@ -319,6 +321,9 @@ void add_agent_options(CLI::App* sub, const Spec& spec, AgentArgs* args) {
     sub->add_flag("--freeze", args->freeze,
                   "Stop the process briefly for a consistent snapshot, show running goroutines from their "
                   "threads, and say how long it was stopped (reads memory)");
+    sub->add_flag("--threads", args->threads,
+                  "Show a Go process's OS threads, stopped briefly and unwound, instead of its goroutines "
+                  "(reads memory; what a process that is not Go always shows without an agent)");
     sub->add_flag("--json", args->json, "Print goroutines or threads as JSON");
   }
   if (spec.timed)

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "attach/freeze.hpp"
 #include "attach/proc_task.hpp"
@@ -14,6 +15,7 @@
 #include "client/port_lookup.hpp"
 #include "goruntime/go_process.hpp"
 #include "goruntime/goroutines.hpp"
+#include "nativestack/native_stack.hpp"
 #include "protocol/port_file.hpp"
 #include "stackdump/stack_dump.hpp"
 
@@ -29,6 +31,33 @@ bool go_or_private(pid_t pid) {
   char link[8];
   if (::readlink(exe.c_str(), link, sizeof link) < 0) return errno == EACCES || errno == EPERM;
   return binfmt::read_go_info_file(exe).ok();
+}
+
+// Some thread of it runs: a main thread that has exited (a zombie) while
+// others run on leaves a live process.
+bool any_thread_alive(pid_t pid) {
+  for (pid_t tid : attach::list_threads(pid)) {
+    auto st = attach::read_task_stat(pid, tid);
+    if (st && st->state != 'Z' && st->state != 'X') return true;
+  }
+  return false;
+}
+
+// A kernel thread (kthreadd, kworker/...): PF_KTHREAD in /proc/PID/stat's
+// flags (the 9th field). It has no user-space stack to show.
+bool kernel_thread(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "re");
+  if (f == nullptr) return false;
+  char buf[1024];
+  std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return false;
+  unsigned long flags = 0;
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1) return false;
+  constexpr unsigned long kPfKthread = 0x00200000;
+  return (flags & kPfKthread) != 0;
 }
 
 // Running, not a zombie.
@@ -53,19 +82,37 @@ Result<std::unique_ptr<goruntime::GoProcess>> open(pid_t pid) {
 
 }  // namespace
 
-Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced) {
+Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced, bool any_process) {
   auto pid = parse_pid(target);
   if (!pid) {
     if (forced)
-      return Error{"reading memory (--agentless, --all, --freeze) needs a local PID, not \"" + target.substr(0, 64) + "\""};
+      return Error{"reading memory (--agentless, --all, --freeze, --threads) needs a local PID, not \"" +
+                   target.substr(0, 64) + "\""};
     return std::optional<pid_t>{};
   }
   if (forced) return pid;
-  if (client::has_port_file(*pid, protocol::process_env()) || !go_or_private(*pid)) return std::optional<pid_t>{};
+  if (client::has_port_file(*pid, protocol::process_env())) return std::optional<pid_t>{};
+  if (!any_process && !go_or_private(*pid)) return std::optional<pid_t>{};
   return pid;
 }
 
+namespace {
+
+// Every thread of a process, stopped briefly and unwound from copies.
+int native_stack(pid_t pid, const AgentlessOptions& options) {
+  if (!alive(pid) && !any_thread_alive(pid)) return fail("no process with PID " + std::to_string(pid));
+  if (kernel_thread(pid))
+    return fail("process " + std::to_string(pid) + " is a kernel thread: it has no user-space stack to show");
+  auto dump = nativestack::dump_native_stacks(pid);
+  if (!dump) return any_thread_alive(pid) ? fail(dump.message()) : fail_reading(pid, dump.message());
+  print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));
+  return 0;
+}
+
+}  // namespace
+
 int agentless_stack(pid_t pid, const AgentlessOptions& options) {
+  if (options.threads || !go_or_private(pid)) return native_stack(pid, options);
   auto process = open(pid);
   if (!process) return fail(process.message());
   goruntime::DumpOptions dump_options;

@@ -1,5 +1,7 @@
 // The agent commands without an agent: stack, stats, version and memstats
-// of a Go process that runs none, read from its memory (src/goruntime).
+// of a Go process that runs none, read from its memory (src/goruntime);
+// and the stack of any other process that runs none, its threads stopped
+// briefly and unwound (src/nativestack).
 #pragma once
 
 #include <sys/types.h>
@@ -15,13 +17,15 @@ struct AgentlessOptions {
   bool all = false;     // runtime goroutines and frames too
   bool freeze = false;  // stop the target for a consistent snapshot
   bool json = false;
+  bool threads = false;  // a Go process's OS threads, not its goroutines
 };
 
 // Whether `target` is to be read without an agent: with `forced`
 // (--agentless), any PID; otherwise a PID that has no agent port file and
 // is a Go program (or one we may not look at: the read says why). nullopt:
 // use the agent, as the Go gops does (and report what it reports).
-Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced);
+// `any_process` (stack): a PID with no port file is read whatever it runs.
+Result<std::optional<pid_t>> agentless_target(const std::string& target, bool forced, bool any_process = false);
 
 int agentless_stack(pid_t pid, const AgentlessOptions& options);
 int agentless_stats(pid_t pid);

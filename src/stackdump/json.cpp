@@ -70,7 +70,9 @@ std::string to_json(const StackDump& dump) {
   if (dump.changing) root["changing"] = dump.changing;
   if (dump.paused_ms) root["paused_ms"] = *dump.paused_ms;
   if (!dump.notes.empty()) root["notes"] = dump.notes;
-  return root.dump(2) + "\n";
+  // Names and paths come from other people's processes and files: bytes
+  // that are not UTF-8 become U+FFFD rather than an exception.
+  return root.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace gops::stackdump

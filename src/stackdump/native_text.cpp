@@ -10,7 +10,10 @@
 //   	(no stack: zombie)
 //
 // with a blank line after each thread.
+#include <cstdio>
 #include <cstdlib>
+
+#include "common/text.hpp"
 
 #include "stackdump/stack_dump.hpp"
 
@@ -59,7 +62,48 @@ void parse_location(std::string_view loc, Frame& f) {
   f.file = std::string(loc);
 }
 
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string location(const Frame& f) {
+  if (!f.file.empty()) {
+    std::string out = f.file + ":" + std::to_string(f.line);
+    if (f.inlined) return out + " (inlined)";
+    if (f.offset) return out + " +" + hex(*f.offset);
+    return out;
+  }
+  if (!f.module.empty()) return f.module + "+" + hex(f.module_offset.value_or(0));
+  if (f.pc) return hex(*f.pc);
+  return "??";
+}
+
 }  // namespace
+
+std::string format_native(const StackDump& dump) {
+  std::string out;
+  out.reserve(dump.threads.size() * 1024);
+  for (const Thread& t : dump.threads) {
+    out += "thread " + std::to_string(t.tid) + " \"" + text::escape_for_terminal(t.name) + "\" [" + t.state + "]:\n";
+    for (const Frame& f : t.frames) {
+      out += text::escape_for_terminal(f.function);
+      out += "\n\t";
+      out += text::escape_for_terminal(location(f));
+      out += "\n";
+    }
+    for (const std::string& note : t.notes) out += "\t" + note + "\n";
+    out += "\n";
+  }
+  for (const std::string& n : dump.notes) out += "(gops: " + n + ")\n";
+  if (dump.paused_ms) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "(gops: the target was stopped for %.3f ms)\n", *dump.paused_ms);
+    out += buf;
+  }
+  return out;
+}
 
 StackDump parse_native(std::string_view text) {
   StackDump dump;
@@ -81,6 +125,13 @@ StackDump parse_native(std::string_view text) {
         t->name = std::string(rest.substr(q1 + 1, q2 - q1 - 1));
         t->state = std::string(rest.substr(q2 + 3, rest.size() - (q2 + 3) - 2));
       }
+      continue;
+    }
+    if (starts_with(line, "(gops: ") && line.back() == ')') {
+      if (pending && t) t->frames.push_back(std::move(*pending));
+      pending.reset();
+      t = nullptr;
+      dump.notes.emplace_back(line.substr(7, line.size() - 8));
       continue;
     }
     if (t == nullptr || line.empty()) continue;

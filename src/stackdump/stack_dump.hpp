@@ -81,7 +81,10 @@ std::string go_hex(std::uint64_t v);
 // Parses Go text; lines it does not know are kept as notes, never dropped.
 StackDump parse_go(std::string_view text);
 
-// Our C++ agent's text (thread TID "name" [state]: frames).
+// Our C++ agent's text (thread TID "name" [state]: frames), then gops'
+// own lines about the whole dump ("(gops: ...)"), as the Go text ends.
+// Names are escaped for a terminal (no control bytes).
+std::string format_native(const StackDump& dump);
 StackDump parse_native(std::string_view text);
 // Either: native if it starts with "thread ", else Go.
 StackDump parse_any(std::string_view text);

@@ -1,17 +1,14 @@
 #include "symbolize/in_process.hpp"
 
-#include <cxxabi.h>
-#include <dwarf.h>
-#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 
 #include "symbolize/debug_files.hpp"
+#include "symbolize/dwfl_symbols.hpp"
 
 namespace gops::symbolize {
 namespace {
@@ -52,158 +49,6 @@ bool ready_for(State& s, std::uintptr_t pc) {
   return true;
 }
 
-std::string base_name(const char* path) {
-  std::string p = path ? path : "";
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-std::string demangle(const char* name) {
-  std::string plain(name);
-  if (auto at = plain.find('@'); at != std::string::npos && at > 0) plain.resize(at);  // symbol version
-  int status = 0;
-  char* out = abi::__cxa_demangle(plain.c_str(), nullptr, nullptr, &status);
-  if (status != 0 || out == nullptr) return plain;
-  std::string result(out);
-  std::free(out);
-  return result;
-}
-
-const char* string_attr(Dwarf_Die* die, unsigned name) {
-  Dwarf_Attribute attr;
-  return dwarf_formstring(dwarf_attr_integrate(die, name, &attr));
-}
-
-// The DIE that declares what `die` is an instance or definition of.
-Dwarf_Die declaration_of(Dwarf_Die* die) {
-  Dwarf_Die current = *die;
-  for (int hops = 0; hops < 8; ++hops) {  // origin -> specification, bounded
-    Dwarf_Attribute attr;
-    Dwarf_Die next;
-    if ((dwarf_attr(&current, DW_AT_abstract_origin, &attr) == nullptr &&
-         dwarf_attr(&current, DW_AT_specification, &attr) == nullptr) ||
-        dwarf_formref_die(&attr, &next) == nullptr)
-      break;
-    current = next;
-  }
-  return current;
-}
-
-// "ns::(anonymous namespace)::Class::name" from the DIE's enclosing scopes,
-// for functions without a linkage name (GCC emits none for internal linkage).
-std::string qualified_name(Dwarf_Die* die) {
-  Dwarf_Die declaration = declaration_of(die);
-  const char* name = dwarf_diename(&declaration);
-  if (name == nullptr) return {};
-  std::string out = name;
-  Dwarf_Die* scopes = nullptr;
-  int count = dwarf_getscopes_die(&declaration, &scopes);
-  for (int i = 1; i < count; ++i) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
-        tag != DW_TAG_union_type)
-      continue;
-    const char* scope = dwarf_diename(&scopes[i]);
-    out = std::string(scope && *scope ? scope : "(anonymous namespace)") + "::" + out;
-  }
-  std::free(scopes);
-  return out;
-}
-
-// A subprogram's or inlined subroutine's name: the linkage name demangled
-// (with its parameters, as C++ tools show it), else the qualified name.
-void name_of(Dwarf_Die* die, SourceFrame& frame) {
-  const char* linkage = string_attr(die, DW_AT_linkage_name);
-  if (linkage == nullptr) linkage = string_attr(die, DW_AT_MIPS_linkage_name);
-  if (linkage != nullptr) {
-    frame.function = demangle(linkage);
-    frame.system_name = linkage;
-  } else {
-    frame.function = qualified_name(die);
-    frame.system_name = frame.function;
-  }
-  int line = 0;
-  if (dwarf_decl_line(die, &line) == 0) frame.start_line = line;
-}
-
-bool udata_attr(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
-  Dwarf_Attribute attr;
-  return dwarf_attr(die, name, &attr) != nullptr && dwarf_formudata(&attr, &out) == 0;
-}
-
-std::vector<SourceFrame> lookup(Dwfl* dwfl, std::uintptr_t pc) {
-  std::vector<SourceFrame> frames;
-  Dwfl_Module* module = dwfl_addrmodule(dwfl, pc);
-  if (module == nullptr) return frames;
-  SourceFrame symbol;  // from the symbol table: the fallback for code without DWARF
-  GElf_Off offset = 0;
-  GElf_Sym sym;
-  if (const char* fn = dwfl_module_addrinfo(module, pc, &offset, &sym, nullptr, nullptr, nullptr)) {
-    symbol.function = demangle(fn);
-    symbol.system_name = fn;
-  }
-  // Line info only from the compile unit that covers pc: code without
-  // DWARF (e.g. crt1's _start) must not borrow a neighbour's line.
-  prepare_module(module);
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(module, pc, &bias);
-  if (cu == nullptr) {
-    if (!symbol.function.empty()) frames.push_back(std::move(symbol));
-    return frames;
-  }
-  std::string file;
-  int line = 0;
-  if (Dwfl_Line* src = dwfl_module_getsrc(module, pc)) {
-    if (const char* name = dwfl_lineinfo(src, nullptr, &line, nullptr, nullptr, nullptr)) file = name;
-  }
-  Dwarf_Files* files = nullptr;
-  std::size_t file_count = 0;
-  if (dwarf_getsrcfiles(cu, &files, &file_count) != 0) files = nullptr;
-
-  // Scopes innermost first: each inlined subroutine, then its caller, up to
-  // the subprogram. The line of an outer frame is the inner one's call site.
-  // dwarf_getscopes also lists the abstract definition's scopes of inlined
-  // code: take the innermost scope only, then its physical parents.
-  Dwarf_Die* scopes = nullptr;
-  int count = dwarf_getscopes(cu, pc - bias, &scopes);
-  if (count > 0) {
-    Dwarf_Die innermost = scopes[0];
-    std::free(scopes);
-    scopes = nullptr;
-    count = dwarf_getscopes_die(&innermost, &scopes);
-  }
-  for (int i = 0; i < count; ++i) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-    SourceFrame frame;
-    name_of(&scopes[i], frame);
-    frame.file = file;
-    frame.line = line;
-    // The symbol of an out-of-line function is its full name (the DWARF
-    // name may lack the scopes of a function with internal linkage).
-    if (tag == DW_TAG_subprogram && !symbol.function.empty()) {
-      frame.function = symbol.function;
-      frame.system_name = symbol.system_name;
-    }
-    frames.push_back(std::move(frame));
-    if (tag == DW_TAG_subprogram) break;
-    Dwarf_Word call_file = 0, call_line = 0;
-    const char* caller_file = nullptr;
-    if (files != nullptr && udata_attr(&scopes[i], DW_AT_call_file, call_file))
-      caller_file = dwarf_filesrc(files, call_file, nullptr, nullptr);
-    file = caller_file ? caller_file : "";
-    line = udata_attr(&scopes[i], DW_AT_call_line, call_line) ? static_cast<int>(call_line) : 0;
-  }
-  std::free(scopes);
-  // No function of this compile unit covers pc (crt1's _start sits inside
-  // a unit's address range without DWARF of its own): the line found is a
-  // neighbour's, so only the symbol is told.
-  if (frames.empty() && !symbol.function.empty()) frames.push_back(std::move(symbol));
-  for (SourceFrame& f : frames)
-    if (f.system_name.empty()) f.system_name = f.function;
-  return frames;
-}
-
 }  // namespace
 
 void allow_refresh() {
@@ -219,19 +64,7 @@ ModuleLocation module_location(std::uintptr_t pc) {
   std::lock_guard lock(s.mutex);
   ModuleLocation out;
   if (!ready_for(s, pc)) return out;
-  Dwfl_Module* module = dwfl_addrmodule(s.dwfl, pc);
-  if (module == nullptr) return out;
-  Dwarf_Addr start = 0;
-  const char* name = dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
-  out.module = base_name(name);
-  out.module_offset = pc - start;
-  GElf_Off offset = 0;
-  GElf_Sym sym;
-  if (const char* fn = dwfl_module_addrinfo(module, pc, &offset, &sym, nullptr, nullptr, nullptr)) {
-    out.symbol = demangle(fn);
-    out.symbol_offset = offset;
-  }
-  return out;
+  return lookup_module(s.dwfl, pc, demangle_cxx);
 }
 
 std::vector<SourceFrame> source_frames(std::uintptr_t pc) {
@@ -239,7 +72,7 @@ std::vector<SourceFrame> source_frames(std::uintptr_t pc) {
   std::lock_guard lock(s.mutex);
   if (auto hit = s.cache.find(pc); hit != s.cache.end()) return hit->second;
   if (!ready_for(s, pc)) return {};
-  std::vector<SourceFrame> frames = lookup(s.dwfl, pc);
+  std::vector<SourceFrame> frames = lookup_source(s.dwfl, pc, demangle_cxx);
   if (s.cache.size() > 100000) s.cache.clear();  // bounded
   s.cache.emplace(pc, frames);
   return frames;

@@ -27,10 +27,12 @@ uid_t other_user() {
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
+// Its stack is read without an agent (tests/e2e/native_stack_test.cpp);
+// the other commands need one, as in the Go gops.
 TEST(AgentlessErrors, ANonGoProcessWithoutAgentGetsTheGoGopsError) {
   auto sleeper = Child::spawn({"sleep", "600"});
   TempDir config;
-  auto r = run({gops_cli(), "stack", std::to_string(sleeper.pid())}, {{"GOPS_CONFIG_DIR", config.path()}});
+  auto r = run({gops_cli(), "stats", std::to_string(sleeper.pid())}, {{"GOPS_CONFIG_DIR", config.path()}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err.rfind("gops: couldn't resolve addr or pid " + std::to_string(sleeper.pid()) + " to TCPAddress: couldn't get port for PID", 0), 0u) << r.err;
   EXPECT_EQ(lines(r.err), 1u);
@@ -38,7 +40,7 @@ TEST(AgentlessErrors, ANonGoProcessWithoutAgentGetsTheGoGopsError) {
 
 TEST(AgentlessErrors, AgentlessOnANonGoProcessSaysSo) {
   auto sleeper = Child::spawn({"sleep", "600"});
-  for (const char* command : {"stack", "stats", "version"}) {
+  for (const char* command : {"stats", "version"}) {
     auto r = run({gops_cli(), command, "--agentless", std::to_string(sleeper.pid())});
     EXPECT_EQ(r.exit_code, 1) << command;
     EXPECT_NE(r.err.find("process " + std::to_string(sleeper.pid()) + " is not a Go program"), std::string::npos) << r.err;
@@ -47,10 +49,10 @@ TEST(AgentlessErrors, AgentlessOnANonGoProcessSaysSo) {
 }
 
 TEST(AgentlessErrors, AgentlessNeedsAPid) {
-  for (const char* flag : {"--agentless", "--all", "--freeze"}) {
+  for (const char* flag : {"--agentless", "--all", "--freeze", "--threads"}) {
     auto r = run({gops_cli(), "stack", flag, "127.0.0.1:1"});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err, "gops: reading memory (--agentless, --all, --freeze) needs a local PID, not \"127.0.0.1:1\"\n");
+    EXPECT_EQ(r.err, "gops: reading memory (--agentless, --all, --freeze, --threads) needs a local PID, not \"127.0.0.1:1\"\n");
   }
 }
 

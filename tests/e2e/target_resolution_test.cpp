@@ -56,11 +56,12 @@ TEST(TargetResolution, TargetsXdgConfigHomeAndGopsConfigDirAreUsedToo) {
   EXPECT_EQ(gops({"version", other.pid_text()}, ours).exit_code, 0);
 }
 
+// (`stack` of such a process is read without an agent: native_stack_test.)
 TEST(TargetResolution, NoPortFileGivesTheGoGopsError) {
   TempDir dir;
   auto target = sleeper();
   auto pid = std::to_string(target.pid());
-  auto r = gops({"stack", pid}, {{"GOPS_CONFIG_DIR", dir.path()}});
+  auto r = gops({"stats", pid}, {{"GOPS_CONFIG_DIR", dir.path()}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, resolve_error(pid) + "couldn't get port for PID " + pid + ": open " + dir.path() + "/" + pid +
                        ": no such file or directory\n");

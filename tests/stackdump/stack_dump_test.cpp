@@ -110,6 +110,33 @@ TEST(StackDump, ParsesOurAgentsThreads) {
   EXPECT_EQ(d.threads[1].notes, std::vector<std::string>{"(no stack: zombie)"});
 }
 
+// What the agentless native path prints is the agent's text, byte for
+// byte, and gops' own last lines come back as notes.
+TEST(StackDump, NativeTextRoundTrips) {
+  EXPECT_EQ(format_native(parse_native(kNative)), kNative);
+  std::string with_tail = std::string(kNative) + "(gops: 1 thread could not be stopped)\n";
+  StackDump d = parse_native(with_tail);
+  ASSERT_EQ(d.threads.size(), 2u);
+  EXPECT_EQ(d.threads[1].frames.size(), 0u);
+  EXPECT_EQ(d.notes, std::vector<std::string>{"1 thread could not be stopped"});
+  d.notes.clear();
+  d.paused_ms = 1.5;
+  EXPECT_EQ(format_native(d), std::string(kNative) + "(gops: the target was stopped for 1.500 ms)\n");
+}
+
+// Names from another process are shown, never obeyed by the terminal.
+TEST(StackDump, NativeTextEscapesControlBytes) {
+  StackDump d;
+  d.threads.push_back({7, "a\nthread 1 \"x\" [R]:", "S (sleeping)", {}, {}});
+  Frame f;
+  f.function = "f\x1b[2J";
+  f.pc = 0x10;
+  d.threads[0].frames.push_back(f);
+  std::string out = format_native(d);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_EQ(parse_native(out).threads.size(), 1u) << out;
+}
+
 TEST(StackDump, JsonShapes) {
   auto go = nlohmann::json::parse(to_json(parse_go(kGo)));
   ASSERT_EQ(go["goroutines"].size(), 2u);
