@@ -15,45 +15,13 @@
 namespace gops::test {
 namespace {
 
-constexpr const char* kUser = "gops-agent-test";
-
-// The uid of a throwaway system user, created when missing (needs root).
-uid_t test_user() {
-  if (passwd* pw = ::getpwnam(kUser)) return pw->pw_uid;
-  run({"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", kUser});
-  passwd* pw = ::getpwnam(kUser);
-  return pw ? pw->pw_uid : 0;
-}
-
-// Asks for the version as `uid` from a forked child; what it read, or
-// "<closed>" when the agent closed without a byte.
-std::string ask_as(uid_t uid, std::uint16_t port) {
-  int fds[2];
-  if (::pipe(fds) != 0) return "<pipe>";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    if (::setgid(uid) != 0 && ::setgid(65534) != 0) ::_exit(3);
-    if (::setuid(uid) != 0) ::_exit(4);
-    RawReply r = raw_request(port, "\x04", std::chrono::seconds(10));
-    std::string out = !r.connected ? "<no connect>" : r.bytes.empty() ? "<closed>" : r.bytes;
-    [[maybe_unused]] ssize_t n = ::write(fds[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string got;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return got;
-}
+// Asks for the version as `uid`.
+std::string ask_as(uid_t uid, std::uint16_t port) { return raw_request_as(uid, port, "\x04"); }
 
 TEST(AgentAccess, OtherUserRefusedSameUserServed) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a user and switch to it; run the suite as root (CI does)";
-  uid_t other = test_user();
-  ASSERT_NE(other, 0u) << "could not create user " << kUser;
+  uid_t other = throwaway_user();
+  ASSERT_NE(other, 0u) << "could not create a throwaway user";
 
   TempDir dir;
   agent::Options options;
@@ -73,7 +41,7 @@ TEST(AgentAccess, OtherUserRefusedSameUserServed) {
 
 TEST(AgentAccess, AnyoneServesOtherUsers) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a user and switch to it";
-  uid_t other = test_user();
+  uid_t other = throwaway_user();
   ASSERT_NE(other, 0u);
   TempDir dir;
   agent::Options options;

@@ -4,8 +4,12 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "support/process.hpp"
 
 namespace gops::test {
 
@@ -67,6 +71,36 @@ int open_fd_count() {
     if (e->d_name[0] != '.') ++n;
   ::closedir(d);
   return n - 1;  // the DIR's own descriptor
+}
+
+uid_t throwaway_user() {
+  constexpr const char* kUser = "gops-agent-test";
+  if (passwd* pw = ::getpwnam(kUser)) return pw->pw_uid;
+  run({"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", kUser});
+  passwd* pw = ::getpwnam(kUser);
+  return pw ? pw->pw_uid : 0;
+}
+
+std::string raw_request_as(uid_t uid, std::uint16_t port, const std::string& request) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "<pipe>";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::setgid(uid) != 0 && ::setgid(65534) != 0) ::_exit(3);
+    if (::setuid(uid) != 0) ::_exit(4);
+    RawReply r = raw_request(port, request, std::chrono::seconds(10));
+    std::string out = !r.connected ? "<no connect>" : r.bytes.empty() ? "<closed>" : r.bytes;
+    [[maybe_unused]] ssize_t n = ::write(fds[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return got;
 }
 
 }  // namespace gops::test

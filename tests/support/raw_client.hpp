@@ -2,6 +2,8 @@
 // command byte(s), read to end of stream. For driving the agent in tests.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -25,5 +27,13 @@ int raw_connect(std::uint16_t port);
 RawReply read_to_end(int fd, std::chrono::milliseconds timeout);
 
 int open_fd_count();  // entries in /proc/self/fd
+
+// The uid of a throwaway system user, created when missing (needs root);
+// 0 if it cannot be made.
+uid_t throwaway_user();
+
+// Sends `request` from a forked child running as `uid`; what it read, or
+// "<closed>" when the peer closed without a byte, "<no connect>".
+std::string raw_request_as(uid_t uid, std::uint16_t port, const std::string& request);
 
 }  // namespace gops::test

@@ -173,38 +173,11 @@ TEST_F(HttpServer, GoroutineDeltaOverOneSecond) {
   EXPECT_TRUE(pprof::gunzip(body_of(answer)));
 }
 
-constexpr const char* kUser = "gops-agent-test";
-
-uid_t test_user() {
-  if (passwd* pw = ::getpwnam(kUser)) return pw->pw_uid;
-  run({"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", kUser});
-  passwd* pw = ::getpwnam(kUser);
-  return pw ? pw->pw_uid : 0;
-}
-
 TEST_F(HttpServer, AnotherUserIsRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a user and switch to it";
-  uid_t other = test_user();
+  uid_t other = throwaway_user();
   ASSERT_NE(other, 0u);
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  std::string request = get("/metrics");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    if (::setgid(other) != 0 && ::setgid(65534) != 0) ::_exit(3);
-    if (::setuid(other) != 0) ::_exit(4);
-    RawReply r = raw_request(http_port(), request, std::chrono::seconds(10));
-    std::string out = !r.connected ? "<no connect>" : r.bytes.empty() ? "<closed>" : r.bytes;
-    [[maybe_unused]] ssize_t n = ::write(fds[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string got;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  ::waitpid(pid, nullptr, 0);
+  std::string got = raw_request_as(other, http_port(), get("/metrics"));
   EXPECT_EQ(got, "<closed>");
   EXPECT_NE(body_of(http(get("/metrics"))).find("cpp_agent_connections_total{result=\"refused\"} 1\n"),
             std::string::npos);

@@ -6,25 +6,14 @@
 
 #include "agent/commands/prometheus_text.hpp"
 #include "agent/http/routes.hpp"
+#include "agent/http/route_request.hpp"
 #include "support/process.hpp"
 
 namespace gops::agent::http {
 namespace {
 
-Response get(const std::string& target) {
-  std::string bytes = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
-  RequestParser parser;
-  EXPECT_EQ(parser.feed({bytes.data(), bytes.size()}), RequestParser::State::kComplete) << bytes;
-  static Options options;
-  static Counters counters;
-  CommandContext context{&options, &counters, {}};
-  return route(parser.request(), context);
-}
-
-std::string header(const Response& r, const std::string& name) {
-  for (const auto& [key, value] : r.headers)
-    if (key == name) return value;
-  return "<none>";
+Response get(const std::string& target, const std::string& method = "GET", const std::string& body = "") {
+  return route_request(target, method, body);
 }
 
 TEST(PrometheusText, NumbersAsGosStrconv) {

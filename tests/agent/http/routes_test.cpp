@@ -4,26 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/http/route_request.hpp"
 #include "support/process.hpp"
 
 namespace gops::agent::http {
 namespace {
 
 Response get(const std::string& target, const std::string& method = "GET", const std::string& body = "") {
-  std::string bytes = method + " " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
-  RequestParser parser;
-  EXPECT_EQ(parser.feed({bytes.data(), bytes.size()}), RequestParser::State::kComplete) << bytes;
-  static Options options;
-  static Counters counters;
-  CommandContext context{&options, &counters, {}};
-  return route(parser.request(), context);
-}
-
-std::string header(const Response& r, const std::string& name) {
-  for (const auto& [key, value] : r.headers)
-    if (key == name) return value;
-  return "<none>";
+  return route_request(target, method, body);
 }
 
 TEST(HttpRoutes, UnknownPathsAre404AsGosMux) {
