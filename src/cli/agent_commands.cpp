@@ -45,7 +45,20 @@ struct AgentArgs {
   bool threads = false;    // stack: a Go process's OS threads (agentless)
 };
 
-Millis to_millis(double seconds) { return Millis(static_cast<std::int64_t>(std::llround(seconds * 1000))); }
+// Rounded half away from zero, as std::llround, but without libm (the only
+// function gops would load it for: loading it costs every run about 0.5 ms)
+// and clamped, so a huge timeout waits for ever rather than overflowing.
+Millis to_millis(double seconds) {
+  const double ms = seconds * 1000;
+  constexpr double kLimit = 9.0e18;  // below INT64_MAX, exact as a double
+  if (!(ms > -kLimit)) return Millis(ms < 0 ? -static_cast<std::int64_t>(kLimit) : 0);  // NaN: 0
+  if (ms >= kLimit) return Millis(static_cast<std::int64_t>(kLimit));
+  auto whole = static_cast<std::int64_t>(ms);              // toward zero
+  const double rest = ms - static_cast<double>(whole);     // exact
+  if (rest >= 0.5) ++whole;
+  if (rest <= -0.5) --whole;
+  return Millis(whole);
+}
 
 // "2", "1.5": seconds as the user gave them, for the "will take N secs" line.
 std::string fmt_seconds(double seconds) {
