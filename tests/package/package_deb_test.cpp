@@ -35,6 +35,9 @@ TEST(PackageDeb, UnpackedDebRunsGopsAndHoldsEveryPart) {
   EXPECT_NE(control_field(deb, "Maintainer").find('@'), std::string::npos);
   // dpkg-shlibdeps found what gops links dynamically.
   EXPECT_NE(control_field(deb, "Depends").find("libc6 (>="), std::string::npos) << control_field(deb, "Depends");
+  // And what it loads on first use, which dpkg-shlibdeps cannot see.
+  for (const char* lib : {"libdw1", "libelf1", "libzydis4.0"})
+    EXPECT_NE(control_field(deb, "Depends").find(lib), std::string::npos) << lib << ": " << control_field(deb, "Depends");
 
   std::string root = dir.path() + "/root";
   RunResult unpack = run({"dpkg-deb", "-x", deb, root});
