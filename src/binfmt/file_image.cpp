@@ -1,5 +1,6 @@
 #include "common/errno_text.hpp"
 #include "binfmt/file_image.hpp"
+#include "common/prefault.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -26,7 +27,10 @@ class FileArena {
       ++block_;
       used_ = 0;
     }
-    if (block_ == blocks_.size()) blocks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(kBlock));
+    if (block_ == blocks_.size()) {
+      blocks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(kBlock));
+      prefault(blocks_.back().get(), kPrefault);
+    }
     std::uint8_t* p = blocks_[block_].get() + used_;
     used_ += n;
     return p;
@@ -44,6 +48,9 @@ class FileArena {
   // The list needs about 80 KiB of an executable; a block holds that with
   // room for the symbol lookups of old Go binaries.
   static constexpr std::size_t kBlock = 256 * 1024;
+  // What the list uses of a block, made present at once
+  // (common/prefault.hpp): about 25 page faults fewer a run.
+  static constexpr std::size_t kPrefault = 96 * 1024;
   std::vector<std::unique_ptr<std::uint8_t[]>> blocks_;
   std::size_t block_ = 0;
   std::size_t used_ = 0;

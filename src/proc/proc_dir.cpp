@@ -1,5 +1,6 @@
 #include "common/pid.hpp"
 #include "common/errno_text.hpp"
+#include "common/prefault.hpp"
 #include "proc/proc_dir.hpp"
 
 #include <dirent.h>
@@ -68,6 +69,7 @@ std::vector<int> ProcDir::pids() const {
   // read 32 KiB at a time).
   constexpr std::size_t kBufferSize = 64 * 1024;
   auto buf = std::make_unique_for_overwrite<char[]>(kBufferSize);
+  prefault(buf.get(), kBufferSize);  // the kernel fills it at once: no fault per page
   // getdents64 continues from the descriptor's offset: start each listing
   // at the beginning, so the descriptor can be listed again.
   if (::lseek(fd_, 0, SEEK_SET) != 0) return pids;
