@@ -17,6 +17,7 @@
 
 #include "e2e/agent_peer.hpp"
 #include "support/container.hpp"
+#include "support/go_list.hpp"
 #include "support/go_target.hpp"
 #include "support/host_process.hpp"
 #include "support/peer_sockets.hpp"
@@ -120,7 +121,13 @@ TEST_F(FromTheHost, TheCppAgentIsListedAndAnswersEveryCommand) {
   EXPECT_EQ(node["agent"], true);
   auto text = host_gops({});
   EXPECT_THAT(text.out, HasSubstr(pid + " ")) << text.out;
-  EXPECT_THAT(text.out, HasSubstr("agent_host*")) << text.out;
+  // The name padded to the longest name listed (other agents may run), then
+  // the agent mark.
+  const std::string line = row_of(text.out, c.host_pid());
+  const auto name = line.find(" agent_host");
+  ASSERT_NE(name, std::string::npos) << text.out;
+  const auto mark = line.find_first_not_of(' ', name + std::string(" agent_host").size());
+  EXPECT_TRUE(mark != std::string::npos && line[mark] == '*') << line;
 
   auto stack = host_gops({"stack", pid});
   EXPECT_EQ(stack.exit_code, 0) << stack.err;
