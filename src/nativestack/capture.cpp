@@ -112,8 +112,9 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   std::unordered_map<pid_t, attach::TaskStat> before;
   std::vector<pid_t> tids = attach::list_threads(pid);
   before.reserve(tids.size());
-  for (pid_t tid : tids)
-    if (auto st = attach::read_task_stat(pid, tid)) before.emplace(tid, std::move(*st));
+  auto stats = attach::read_task_stats(pid, tids);
+  for (std::size_t i = 0; i < tids.size(); ++i)
+    if (stats[i]) before.emplace(tids[i], std::move(*stats[i]));
   // The copies' memory, touched now so that no page fault of ours lands in
   // the pause: each window takes what it needs of it (the used part of a
   // parked thread's stack and its thread block above are a page or two),
