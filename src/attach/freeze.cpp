@@ -45,6 +45,10 @@ const FrozenThread* Freeze::find(pid_t tid) const {
 }
 
 Status Freeze::seize_new_threads(std::vector<std::size_t>& pending) {
+  // Every new thread seized first (PTRACE_SEIZE does not stop it), then all
+  // interrupted in one run: the pause starts at the first interrupt, and
+  // 1000 seizes no longer fall inside it.
+  std::vector<std::size_t> seized_now;
   for (pid_t tid : list_threads(pid_)) {
     if (index_.count(tid)) continue;
     FrozenThread t;
@@ -64,18 +68,21 @@ Status Freeze::seize_new_threads(std::vector<std::size_t>& pending) {
       }
       return access_error(pid_, err, Access::kAttach);
     }
+    index_.emplace(tid, threads_.size());
+    seized_now.push_back(threads_.size());
+    threads_.push_back(t);
+    seized_.push_back(true);
+  }
+  for (std::size_t i : seized_now) {
     if (!started_) {
       started_ = true;
       first_interrupt_ = Clock::now();
     }
-    index_.emplace(tid, threads_.size());
-    threads_.push_back(t);
-    seized_.push_back(true);
-    if (::ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0 && errno == ESRCH) {
-      threads_.back().stop = ThreadStop::kExited;
+    if (::ptrace(PTRACE_INTERRUPT, threads_[i].tid, nullptr, nullptr) != 0 && errno == ESRCH) {
+      threads_[i].stop = ThreadStop::kExited;
       continue;
     }
-    pending.push_back(threads_.size() - 1);
+    pending.push_back(i);
   }
   return Ok{};
 }
