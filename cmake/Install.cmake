@@ -103,7 +103,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends from the shared libraries the binaries link (dpkg-shlibdeps),
 # and those gops loads on first use (src/dynload), which it does not see.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libdw1, libelf1, libzydis4.0")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libdw1, libelf1, libdeflate0, libzydis4.0")
 # Linking the agent needs these; running gops does not.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libdeflate-dev, libunwind-dev, pkg-config")
 # Executables and shared objects without their debug info (the static

@@ -1,8 +1,8 @@
 // A shared library the gops executable loads on first use instead of at
 // start-up, and the stubs that stand for its functions.
 //
-// Only the stack and symbol commands need elfutils (libdw, libelf) and
-// Zydis, yet as DT_NEEDED entries the dynamic loader maps and relocates
+// Only the stack and symbol commands need elfutils (libdw, libelf),
+// libdeflate and Zydis, yet as DT_NEEDED entries the dynamic loader maps and relocates
 // them, with libz, liblzma and libbz2 behind libdw, for every run: about
 // 3 ms and 60 page faults of a 12 ms `gops` on an idle machine
 // (bench/list/README.md). So the executable does not link them: for each
@@ -13,7 +13,7 @@
 // and the tests link the real libraries.
 //
 // Written here rather than taken from a library: the one generator of such
-// stubs (Implib.so) is not packaged in Debian, and 46 functions do not
+// stubs (Implib.so) is not packaged in Debian, and 49 functions do not
 // warrant one.
 #pragma once
 

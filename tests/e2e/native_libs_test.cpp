@@ -28,7 +28,7 @@ TEST(NativeLibs, WithoutThemTheListWorksAndAStackIsOneLineWithTheTargetLetGo) {
   // The libraries made unloadable for gops alone: /dev/null mounted over
   // them in a mount namespace of its own.
   std::string hide;
-  for (const char* lib : {"libdw.so.1", "libelf.so.1", "libZydis.so.4.0"})
+  for (const char* lib : {"libdw.so.1", "libelf.so.1", "libdeflate.so.0", "libZydis.so.4.0"})
     hide += "mount --bind /dev/null " + fs::canonical(std::string("/lib/x86_64-linux-gnu/") + lib).string() + " && ";
   Child sleeper = Child::spawn({"sleep", "1000"});
   ASSERT_TRUE(eventually([&] { return read_file("/proc/" + std::to_string(sleeper.pid()) + "/comm") == "sleep\n"; }));
