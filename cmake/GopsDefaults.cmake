@@ -27,7 +27,9 @@ else()
   set(GOPS_LINKER "" CACHE STRING "Linker passed as -fuse-ld= (empty: the compiler's default)")
 endif()
 if(GOPS_LINKER)
-  add_link_options(-fuse-ld=${GOPS_LINKER})
+  # lld's default build ID is an 8-byte hash; Debian's tools, debuginfod
+  # and the tests expect GNU ld's 20-byte SHA-1.
+  add_link_options(-fuse-ld=${GOPS_LINKER} -Wl,--build-id=sha1)
 endif()
 
 # libFuzzer needs coverage from the code under test, not only from the
