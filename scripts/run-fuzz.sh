@@ -8,8 +8,14 @@
 # fuzz-artifacts/.
 #
 #   scripts/run-fuzz.sh [SECONDS] [TARGET...]   # GOPS_FUZZ_BUILD_DIR overrides build/fuzz
+#   scripts/run-fuzz.sh --build-only            # build the targets, run nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=false
+if [[ ${1:-} == --build-only ]]; then
+  build_only=true
+  shift
+fi
 seconds=${1:-20}
 shift || true
 build=${GOPS_FUZZ_BUILD_DIR:-build/fuzz}
@@ -20,6 +26,7 @@ if (($# > 0)); then fuzzers=("$@"); fi
 
 cmake --preset fuzz -B "$build" >/dev/null
 cmake --build "$build" -j2 --target "${fuzzers[@]}" binfmt_fuzz_seeds
+if $build_only; then exit 0; fi
 
 seeds=$build/fuzz-seeds
 corpus=$build/fuzz-corpus

@@ -23,6 +23,7 @@ test_packages=(
   libgoogle-perftools-dev
   golang-github-shirou-gopsutil-dev golang-github-prometheus-client-golang-dev prometheus curl
   delve rustc
+  lld  # links the test build's ~80 executables 3-4x faster (optional: cmake falls back)
 )
 
 packages=("${build_packages[@]}")

@@ -96,7 +96,10 @@ int ProcessSymbolizer::find_elf(Dwfl_Module* module, void** userdata, const char
 }
 
 // Reports every module of the process: runs of mappings of one file that
-// start at offset 0 and include code, and the vDSO.
+// start at offset 0 and include code, and the vDSO. A mapping at offset 0
+// that directly follows one of the same file continues its run: lld puts a
+// small program's code segment in the file's first page, so its r-x mapping
+// also has offset 0, and the module starts at the r-- mapping before it.
 int ProcessSymbolizer::report_modules() {
   std::string path = task_ + "maps";
   std::FILE* maps = std::fopen(path.c_str(), "re");
@@ -118,7 +121,8 @@ int ProcessSymbolizer::report_modules() {
       flush();
       continue;
     }
-    if (!run.empty() && (m.path != run.front().path || m.offset == 0)) flush();
+    bool continues = !run.empty() && m.path == run.front().path && (m.offset != 0 || m.start == run.back().end);
+    if (!continues) flush();
     run.push_back(std::move(m));
   }
   flush();
