@@ -4,9 +4,9 @@
 // That one system call per process is most of `gops`' time at a thousand
 // processes, and procfs answers it on any number of CPUs at once (the
 // lookups take no lock in common). So the PIDs are handed out in blocks to
-// up to one thread per idle CPU: whichever thread runs takes the next
-// block, so a thread the scheduler keeps waiting delays the others by one
-// block at most. The answers are kept compactly (4 bytes a process,
+// up to one thread per CPU this process may use: whichever thread runs takes
+// the next block, so a thread the scheduler keeps waiting delays the others
+// by one block at most. The answers are kept compactly (4 bytes a process,
 // the few distinct identities apart) because on a VM the first touch of a
 // page costs as much as a few statx calls.
 #pragma once
@@ -29,15 +29,9 @@ class ExeIdentities {
   // its share to the others.
   static ExeIdentities ask(const proc::ProcDir& proc_dir, const std::vector<int>& pids, std::size_t threads);
 
-  // The threads worth using for `pids` processes, this one included: one
-  // per CPU this process may run on that is idle now, so that on a busy
-  // machine the list does not queue behind others for a CPU, at most 4, and
-  // one for fewer than 256 processes a thread (where starting a thread
-  // costs more than it saves). `usable_cpus`: sched_getaffinity's count;
-  // `runnable`: the tasks running or waiting for a CPU on the whole machine
-  // (this one included), 0 if unknown.
-  static std::size_t threads_for(std::size_t pids, std::size_t usable_cpus, std::size_t runnable);
-  // The same for this process and this moment (/proc/loadavg).
+  // The threads worth starting for `pids` processes: one per CPU this
+  // process may run on, at most 4, and none besides this one below 256
+  // processes a thread (where starting it costs more than it saves).
   static std::size_t threads_for(std::size_t pids);
 
   // What proc_dir.exe_identity(pids[i]) answered.
