@@ -9,7 +9,6 @@
 #include <optional>
 
 #include "binfmt/go_info.hpp"
-#include "cli/exe_identities.hpp"
 #include "client/port_lookup.hpp"
 #include "proc/proc_dir.hpp"
 #include "proc/process.hpp"
@@ -76,13 +75,10 @@ ScanResult scan_processes(const proc::ProcDir& proc_dir, const std::vector<int>&
   // Each distinct executable is read once, however many processes run it.
   std::map<proc::ExeIdentity, Inspected> cache;
 
-  // The one question asked of every process (exe_identities.hpp), asked
-  // first of all of them. A process that exits from here on is left out
-  // without a word, as one gone before the listing.
-  const auto identities = ExeIdentities::ask(proc_dir, pids, ExeIdentities::threads_for(pids.size()));
-  for (std::size_t i = 0; i < pids.size(); ++i) {
-    const int pid = pids[i];
-    auto identity = identities[i];
+  for (int pid : pids) {
+    // The one question asked of every process. A process that exits from
+    // here on is left out without a word, as one gone before the listing.
+    auto identity = proc_dir.exe_identity(pid);
     if (!identity) {
       result.skipped.push_back(pid_prefix(pid) + identity.message());
       continue;
