@@ -14,10 +14,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "attach/freeze.hpp"
 #include "common/result.hpp"
+#include "goruntime/arena.hpp"
 #include "goruntime/go_process.hpp"
 #include "stackdump/stack_dump.hpp"
 
@@ -33,10 +35,9 @@ struct DumpOptions {
 // copy of its stack from there up. Only this needs the target (frozen or
 // consistent); unwinding and formatting work on the copies.
 struct GoroutineCapture;
-class Arena;
 struct Capture {
-  std::unique_ptr<Arena> arena;  // the stack copies
-  std::vector<GoroutineCapture> goroutines;
+  std::unique_ptr<Arena> arena;  // the stack copies, the g records, the goroutines
+  std::vector<GoroutineCapture, ArenaAllocator<GoroutineCapture>> goroutines;
   std::uint64_t invalid = 0;
   std::uint64_t changing = 0;
   Capture();
@@ -51,6 +52,12 @@ Result<Capture> capture_goroutines(const GoProcess& process, const DumpOptions& 
 // that a capture under a freeze reads little but the goroutines themselves.
 Status prepare_capture(const GoProcess& process);
 stackdump::StackDump describe_goroutines(const GoProcess& process, const Capture& capture, bool all);
+// The same one goroutine at a time, in the runtime's order (allgs): a dump
+// printed as it is described needs memory for one goroutine, not for all.
+void describe_each(const GoProcess& process, const Capture& capture, bool all,
+                   const std::function<void(stackdump::Goroutine&)>& each);
+// What a dump says besides its goroutines: how many were not shown.
+stackdump::StackDump dump_summary(const Capture& capture);
 
 // capture_goroutines + describe_goroutines.
 Result<stackdump::StackDump> dump_goroutines(const GoProcess& process, const DumpOptions& options = {});

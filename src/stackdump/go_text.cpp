@@ -99,34 +99,31 @@ std::string go_hex(std::uint64_t v) {
   return std::string(p, end);
 }
 
-std::string format_go(const StackDump& dump) {
-  std::string out;
-  out.reserve(dump.goroutines.size() * 512);
-  for (std::size_t i = 0; i < dump.goroutines.size(); ++i) {
-    const Goroutine& g = dump.goroutines[i];
-    if (i > 0) out += '\n';
-    out += "goroutine " + std::to_string(g.id) + " [" + g.status;
-    if (g.wait_minutes >= 1) out += ", " + std::to_string(g.wait_minutes) + " minutes";
-    if (g.locked_to_thread) out += ", locked to thread";
-    out += "]:\n";
-    for (const std::string& note : g.notes) out += "\t" + note + "\n";
-    for (const Frame& f : g.frames) {
-      if (f.elision) {
-        out += f.elided ? "..." + std::to_string(f.elided) + " frames elided...\n" : "...additional frames elided...\n";
-        continue;
-      }
-      out += f.function + "(" + f.args + ")\n";
-      append_location(out, f.file, f.line, f.offset);
+void append_go_goroutine(std::string& out, const Goroutine& g) {
+  out += "goroutine " + std::to_string(g.id) + " [" + g.status;
+  if (g.wait_minutes >= 1) out += ", " + std::to_string(g.wait_minutes) + " minutes";
+  if (g.locked_to_thread) out += ", locked to thread";
+  out += "]:\n";
+  for (const std::string& note : g.notes) out += "\t" + note + "\n";
+  for (const Frame& f : g.frames) {
+    if (f.elision) {
+      out += f.elided ? "..." + std::to_string(f.elided) + " frames elided...\n" : "...additional frames elided...\n";
+      continue;
     }
-    if (!g.stopped.empty()) out += "\t(" + g.stopped + ")\n";
-    if (g.created_by) {
-      const CreatedBy& c = *g.created_by;
-      out += "created by " + c.function;
-      if (c.goroutine) out += " in goroutine " + std::to_string(*c.goroutine);
-      out += '\n';
-      append_location(out, c.file, c.line, c.offset);
-    }
+    out += f.function + "(" + f.args + ")\n";
+    append_location(out, f.file, f.line, f.offset);
   }
+  if (!g.stopped.empty()) out += "\t(" + g.stopped + ")\n";
+  if (g.created_by) {
+    const CreatedBy& c = *g.created_by;
+    out += "created by " + c.function;
+    if (c.goroutine) out += " in goroutine " + std::to_string(*c.goroutine);
+    out += '\n';
+    append_location(out, c.file, c.line, c.offset);
+  }
+}
+
+std::string go_dump_tail(const StackDump& dump) {
   std::string tail;
   if (dump.invalid)
     tail += "(gops: " + std::to_string(dump.invalid) + (dump.invalid == 1 ? " goroutine" : " goroutines") +
@@ -141,6 +138,17 @@ std::string format_go(const StackDump& dump) {
     std::snprintf(buf, sizeof buf, "(gops: the target was stopped for %.3f ms)\n", *dump.paused_ms);
     tail += buf;
   }
+  return tail;
+}
+
+std::string format_go(const StackDump& dump) {
+  std::string out;
+  out.reserve(dump.goroutines.size() * 512);
+  for (std::size_t i = 0; i < dump.goroutines.size(); ++i) {
+    if (i > 0) out += '\n';
+    append_go_goroutine(out, dump.goroutines[i]);
+  }
+  std::string tail = go_dump_tail(dump);
   if (!tail.empty()) out += (out.empty() ? "" : "\n") + tail;
   return out;
 }
