@@ -22,7 +22,7 @@ struct GoroutineCapture {
   bool exited = false;  // gone while being read: not shown
 };
 
-Capture::Capture() : arena(std::make_unique<Arena>()), goroutines(ArenaAllocator<GoroutineCapture>(*arena)) {}
+Capture::Capture(Arena& arena) : goroutines(ArenaAllocator<GoroutineCapture>(arena)) {}
 Capture::~Capture() = default;
 Capture::Capture(Capture&&) noexcept = default;
 Capture& Capture::operator=(Capture&&) noexcept = default;
@@ -170,8 +170,7 @@ bool choose_start(const GoProcess& p, GoroutineCapture& c, const DumpOptions& o,
 Status prepare_capture(const GoProcess& p) {
   auto addrs = read_allgs(p);
   if (!addrs) return addrs.error();
-  Arena arena;
-  GReader records(p, arena);
+  GReader records(p, p.arena());
   if (auto s = records.read(*addrs); !s) return s.error();
   for (std::size_t i = 0; i < records.size(); ++i)
     if (auto r = records.record(i); r && !gone(*r) && valid(p, *r)) {
@@ -182,10 +181,10 @@ Status prepare_capture(const GoProcess& p) {
 }
 
 Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& options) {
-  Capture cap;
+  Capture cap(p.arena());
   auto addrs = read_allgs(p);
   if (!addrs) return addrs.error();
-  GReader reader(p, *cap.arena);
+  GReader reader(p, p.arena());
   if (auto s = reader.read(*addrs); !s) return s.error();
   auto threads = options.freeze ? threads_of(p, reader) : std::map<std::uint64_t, pid_t>{};
 
@@ -230,7 +229,7 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
       c.stack.size = end - c.start->sp;
       total += (c.stack.size + 15) & ~std::uint64_t{15};
     }
-    std::uint8_t* copy = cap.arena->allocate(total);
+    std::uint8_t* copy = p.arena().allocate(total);
     pieces.clear();
     for (std::size_t i : to_read) {
       GoroutineCapture& c = cap.goroutines[i];
@@ -318,8 +317,7 @@ Result<RuntimeStats> read_stats(const GoProcess& p) {
   RuntimeStats st;
   auto addrs = read_allgs(p);
   if (!addrs) return addrs.error();
-  Arena arena;
-  GReader records(p, arena);
+  GReader records(p, p.arena());
   if (auto s = records.read(*addrs); !s) return s.error();
   for (std::size_t i = 0; i < records.size(); ++i)
     if (auto r = records.record(i); r && !gone(*r) && valid(p, *r) && !is_system_goroutine(p, *r)) ++st.goroutines;

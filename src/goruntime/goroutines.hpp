@@ -34,13 +34,14 @@ struct DumpOptions {
 // What is read of each goroutine: its g, where its frames start and a
 // copy of its stack from there up. Only this needs the target (frozen or
 // consistent); unwinding and formatting work on the copies.
+// Its memory (the goroutines, their stack copies) is the process's arena:
+// it lives no longer than the GoProcess.
 struct GoroutineCapture;
 struct Capture {
-  std::unique_ptr<Arena> arena;  // the stack copies, the g records, the goroutines
   std::vector<GoroutineCapture, ArenaAllocator<GoroutineCapture>> goroutines;
   std::uint64_t invalid = 0;
   std::uint64_t changing = 0;
-  Capture();
+  explicit Capture(Arena& arena);
   ~Capture();
   Capture(Capture&&) noexcept;
   Capture& operator=(Capture&&) noexcept;
