@@ -41,16 +41,25 @@ void Arena::add_block(std::size_t size) {
 std::uint8_t* Arena::allocate(std::size_t size) {
   size = round_up(size, 16);
   if (blocks_.empty() || blocks_.back().size - used_ < size) add_block(round_up(std::max(size, kBlock), kBlock));
-  Block& b = blocks_.back();
-  std::uint8_t* out = b.base + used_;
+  std::uint8_t* out = blocks_.back().base + used_;
   used_ += size;
-  if (used_ > populated_) {
-    std::size_t to = std::min(b.size, round_up(used_, kPopulateStep));
-    // Older kernels refuse (EINVAL): the pages then fault in as touched.
-    ::madvise(b.base + populated_, to - populated_, kMadvPopulateWrite);
-    populated_ = to;
-  }
+  populate(used_);
   return out;
+}
+
+void Arena::reserve(std::size_t size) {
+  size = round_up(size, 16);
+  if (blocks_.empty() || blocks_.back().size - used_ < size) add_block(round_up(std::max(size, kBlock), kBlock));
+  populate(used_ + size);
+}
+
+void Arena::populate(std::size_t end) {
+  Block& b = blocks_.back();
+  if (end <= populated_) return;
+  std::size_t to = std::min(b.size, round_up(end, kPopulateStep));
+  // Older kernels refuse (EINVAL): the pages then fault in as touched.
+  ::madvise(b.base + populated_, to - populated_, kMadvPopulateWrite);
+  populated_ = to;
 }
 
 }  // namespace gops::goruntime

@@ -27,6 +27,10 @@ class Arena {
 
   // `size` bytes, 16-byte aligned, contents unspecified.
   std::uint8_t* allocate(std::size_t size);
+  // Makes the next `size` bytes handed out ones already mapped and
+  // faulted in: no system call or fault while they are used (as while a
+  // target is stopped).
+  void reserve(std::size_t size);
 
  private:
   struct Block {
@@ -36,6 +40,7 @@ class Arena {
   static constexpr std::size_t kBlock = 2 << 20;         // a huge page
   static constexpr std::size_t kPopulateStep = 64 << 10;  // faulted in at a time
   void add_block(std::size_t size);
+  void populate(std::size_t end);  // faults in the last block up to `end`
 
   std::vector<Block> blocks_;
   std::size_t used_ = 0;       // in the last block

@@ -177,6 +177,10 @@ Status prepare_capture(const GoProcess& p) {
       is_system_goroutine(p, *r);
       p.find(r->gopc);
     }
+  // The capture's memory (a g record, a capture and a stack copy a
+  // goroutine, most stacks using less than a KiB), faulted in now.
+  p.arena().reserve(addrs->size() * (static_cast<std::size_t>(p.layout().g.read_size()) +
+                                     sizeof(GoroutineCapture) + 1024));
   return Ok{};
 }
 
