@@ -313,10 +313,11 @@ std::vector<Logical> logical_frames(const GoProcess& p, const Unwound& u, const 
   return out;
 }
 
-stackdump::Frame to_frame(const GoProcess& p, const Logical& l) {
+// Takes l's arguments: each logical frame is shown once.
+stackdump::Frame to_frame(const GoProcess& p, Logical& l) {
   stackdump::Frame f;
   f.function = printed_name(p.layout(), l.name);
-  f.args = l.args;
+  f.args = std::move(l.args);
   f.file = std::string(l.where.file);
   f.line = l.where.line;
   f.pc = l.pc;
@@ -326,13 +327,13 @@ stackdump::Frame to_frame(const GoProcess& p, const Logical& l) {
 }
 
 // The frames shown, with the release's cut of long stacks.
-std::vector<stackdump::Frame> shown_frames(const GoProcess& p, const std::vector<Logical>& logical, bool all) {
+std::vector<stackdump::Frame> shown_frames(const GoProcess& p, std::vector<Logical>& logical, bool all) {
   const RuntimeLayout& L = p.layout();
   auto select = [&](bool show_all) {
-    std::vector<const Logical*> shown;
+    std::vector<Logical*> shown;
     Callee callee;
     std::size_t physical = 0;
-    for (const Logical& l : logical) {
+    for (Logical& l : logical) {
       // 1.16-1.20 walk at most 100 physical frames.
       if (L.elision == Elision::kMax100 && physical >= 100) break;
       bool first = shown.empty();
@@ -345,9 +346,11 @@ std::vector<stackdump::Frame> shown_frames(const GoProcess& p, const std::vector
   auto shown = select(all);
   if (shown.empty()) shown = select(true);
 
+  constexpr std::size_t kInner = 50, kOuter = 50;
   std::vector<stackdump::Frame> out;
+  out.reserve(std::min(shown.size(), kInner + kOuter) + 1);
   if (L.elision == Elision::kMax100) {
-    for (const Logical* l : shown) out.push_back(to_frame(p, *l));
+    for (Logical* l : shown) out.push_back(to_frame(p, *l));
     if (shown.size() == 100) {
       stackdump::Frame e;
       e.elision = true;
@@ -355,9 +358,8 @@ std::vector<stackdump::Frame> shown_frames(const GoProcess& p, const std::vector
     }
     return out;
   }
-  constexpr std::size_t kInner = 50, kOuter = 50;
   if (shown.size() <= kInner + kOuter) {
-    for (const Logical* l : shown) out.push_back(to_frame(p, *l));
+    for (Logical* l : shown) out.push_back(to_frame(p, *l));
     return out;
   }
   for (std::size_t i = 0; i < kInner; ++i) out.push_back(to_frame(p, *shown[i]));
