@@ -311,12 +311,6 @@ stackdump::StackDump describe_goroutines(const GoProcess& p, const Capture& cap,
   return dump;
 }
 
-Result<stackdump::StackDump> dump_goroutines(const GoProcess& p, const DumpOptions& options) {
-  auto cap = capture_goroutines(p, options);
-  if (!cap) return cap.error();
-  return describe_goroutines(p, *cap, options.all);
-}
-
 Result<RuntimeStats> read_stats(const GoProcess& p) {
   RuntimeStats st;
   auto addrs = read_allgs(p);

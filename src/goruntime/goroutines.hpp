@@ -49,8 +49,9 @@ struct Capture {
 
 Result<Capture> capture_goroutines(const GoProcess& process, const DumpOptions& options = {});
 // Looks up, while the target runs, what capture_goroutines will need and
-// can keep (where allgs is, the functions its goroutines started in), so
-// that a capture under a freeze reads little but the goroutines themselves.
+// can keep (where allgs is, the functions its goroutines started in, the
+// memory the copies will take, faulted in), so that a capture under a
+// freeze reads little but the goroutines themselves, and takes no faults.
 Status prepare_capture(const GoProcess& process);
 stackdump::StackDump describe_goroutines(const GoProcess& process, const Capture& capture, bool all);
 // The same one goroutine at a time, in the runtime's order (allgs): a dump
@@ -59,9 +60,6 @@ void describe_each(const GoProcess& process, const Capture& capture, bool all,
                    const std::function<void(stackdump::Goroutine&)>& each);
 // What a dump says besides its goroutines: how many were not shown.
 stackdump::StackDump dump_summary(const Capture& capture);
-
-// capture_goroutines + describe_goroutines.
-Result<stackdump::StackDump> dump_goroutines(const GoProcess& process, const DumpOptions& options = {});
 
 // What the Go agent's `stats` reports, read from memory: goroutines as
 // runtime.NumGoroutine counts them (live, not the runtime's own), OS
