@@ -13,7 +13,7 @@ set(GOPS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/gops)
 # --- Libraries and headers ---------------------------------------------------
 # libgops_agent.a holds the project's internal object libraries already
 # (src/agent/CMakeLists.txt); what it needs from the system (libunwind,
-# libdw, zlib, threads, dl) is in its exported link interface.
+# libdw, libdeflate, zlib, threads, dl) is in its exported link interface.
 install(TARGETS gops_agent gops_agent_preload gops_heap_sampler gops_heap_sampler_preload EXPORT gopsTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -103,7 +103,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends from the shared libraries the binaries link (dpkg-shlibdeps).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Linking the agent needs these; running gops does not.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libunwind-dev, pkg-config")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libdeflate-dev, libunwind-dev, pkg-config")
 # Executables and shared objects without their debug info (the static
 # libraries, installed as files, keep their symbols).
 set(CPACK_STRIP_FILES ON)

@@ -11,7 +11,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libdw-dev libelf-dev libunwind-dev libprotozero-dev
-  libzydis-dev libiberty-dev
+  libzydis-dev libiberty-dev libdeflate-dev
 )
 # The tests' compilers, sanitizer runtimes, real peers and reference tools.
 test_packages=(

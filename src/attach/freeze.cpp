@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <unordered_set>
 
 #include "attach/access_error.hpp"
 #include "attach/proc_task.hpp"
@@ -22,6 +21,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kMaxRescans = 64;
 // How often pending threads' /proc states are looked at while waiting.
 constexpr auto kPollSlice = std::chrono::milliseconds(2);
+// Roughly what polling one pending thread costs (a waitpid).
+constexpr auto kPollCostPerThread = std::chrono::microseconds(2);
 
 }  // namespace
 
@@ -44,10 +45,12 @@ const FrozenThread* Freeze::find(pid_t tid) const {
 }
 
 Status Freeze::seize_new_threads(std::vector<std::size_t>& pending) {
-  std::unordered_set<pid_t> known;
-  for (const auto& t : threads_) known.insert(t.tid);
+  // Every new thread seized first (PTRACE_SEIZE does not stop it), then all
+  // interrupted in one run: the pause starts at the first interrupt, and
+  // 1000 seizes no longer fall inside it.
+  std::vector<std::size_t> seized_now;
   for (pid_t tid : list_threads(pid_)) {
-    if (known.count(tid)) continue;
+    if (index_.count(tid)) continue;
     FrozenThread t;
     t.tid = tid;
     if (::ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
@@ -58,23 +61,28 @@ Status Freeze::seize_new_threads(std::vector<std::size_t>& pending) {
       if (st->state == 'Z' || st->state == 'X') {
         t.stop = ThreadStop::kZombie;
         t.proc_state = st->state;
+        index_.emplace(tid, threads_.size());
         threads_.push_back(t);
         seized_.push_back(false);
         continue;
       }
       return access_error(pid_, err, Access::kAttach);
     }
+    index_.emplace(tid, threads_.size());
+    seized_now.push_back(threads_.size());
+    threads_.push_back(t);
+    seized_.push_back(true);
+  }
+  for (std::size_t i : seized_now) {
     if (!started_) {
       started_ = true;
       first_interrupt_ = Clock::now();
     }
-    threads_.push_back(t);
-    seized_.push_back(true);
-    if (::ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0 && errno == ESRCH) {
-      threads_.back().stop = ThreadStop::kExited;
+    if (::ptrace(PTRACE_INTERRUPT, threads_[i].tid, nullptr, nullptr) != 0 && errno == ESRCH) {
+      threads_[i].stop = ThreadStop::kExited;
       continue;
     }
-    pending.push_back(threads_.size() - 1);
+    pending.push_back(i);
   }
   return Ok{};
 }
@@ -105,15 +113,21 @@ bool Freeze::poll(FrozenThread& t) {
 void Freeze::wait_for_stops(std::vector<std::size_t>& pending, const FreezeOptions& options) {
   const auto start = Clock::now();
   const auto deadline = start + options.stop_timeout;
+  auto last_progress = start;
   std::vector<Clock::time_point> seen_d(threads_.size(), Clock::time_point{});
   while (!pending.empty()) {
+    std::size_t before = pending.size();
     std::erase_if(pending, [&](std::size_t i) { return poll(threads_[i]); });
     if (pending.empty() || guard_.terminating()) break;
     auto now = Clock::now();
+    if (pending.size() < before) last_progress = now;
     if (now >= deadline) break;
     // Threads that cannot stop are not waited on: zombies at once, those
-    // in uninterruptible sleep after the grace time.
-    if (now - start >= kPollSlice) {
+    // in uninterruptible sleep after the grace time. /proc is read only
+    // when the stops have stalled (on a loaded machine 1000 threads take
+    // tens of milliseconds to be scheduled into their stops, and reading
+    // the state of each every round cost more than the stops).
+    if (now - last_progress >= kPollSlice) {
       seen_d.resize(threads_.size(), Clock::time_point{});
       std::erase_if(pending, [&](std::size_t i) {
         auto st = read_task_stat(pid_, threads_[i].tid);
@@ -134,7 +148,21 @@ void Freeze::wait_for_stops(std::vector<std::size_t>& pending, const FreezeOptio
       });
       if (pending.empty()) break;
     }
-    guard_.wait(std::min<Clock::duration>(deadline - now, kPollSlice));
+    // The next round after a pause in proportion to its cost (a waitpid
+    // per pending thread): a round per SIGCHLD, with 1000 threads
+    // trickling into their stops on a busy machine, made the waiting
+    // quadratic. Then until the next stop or the slice's end.
+    auto quiet_until = now + kPollCostPerThread * pending.size();
+    bool stopped_meanwhile = false;
+    while (!guard_.terminating()) {
+      auto left = quiet_until - Clock::now();
+      if (left <= Clock::duration::zero()) break;
+      SignalGuard::Woke woke = guard_.wait(left);
+      if (woke == SignalGuard::Woke::kTimeout) break;
+      stopped_meanwhile |= woke == SignalGuard::Woke::kChild;
+    }
+    if (guard_.terminating()) break;
+    if (!stopped_meanwhile) guard_.wait(std::min<Clock::duration>(deadline - Clock::now(), kPollSlice));
   }
   for (std::size_t i : pending) {
     auto st = read_task_stat(pid_, threads_[i].tid);

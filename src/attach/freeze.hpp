@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "attach/registers.hpp"
@@ -86,6 +87,7 @@ class Freeze {
   pid_t pid_;
   std::vector<FrozenThread> threads_;
   std::vector<bool> seized_;  // parallel to threads_
+  std::unordered_map<pid_t, std::size_t> index_;  // tid -> position in threads_
   std::chrono::steady_clock::time_point first_interrupt_{};
   std::chrono::nanoseconds paused_{0};
   bool started_ = false;

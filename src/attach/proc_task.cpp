@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace gops::attach {
 namespace {
@@ -56,21 +57,58 @@ std::vector<pid_t> list_threads(pid_t pid) {
   return tids;
 }
 
+namespace {
+
+// "TID (comm) S ...": comm may hold spaces and parentheses; it ends at the
+// last ')'.
+std::optional<TaskStat> parse_task_stat(std::string_view text) {
+  auto open = text.find('(');
+  auto close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open || close + 2 >= text.size())
+    return std::nullopt;
+  TaskStat st;
+  st.name = std::string(text.substr(open + 1, close - open - 1));
+  st.state = text[close + 2];
+  return st;
+}
+
+}  // namespace
+
 std::optional<TaskStat> read_task_stat(pid_t pid, pid_t tid) {
   char path[96];
   std::snprintf(path, sizeof path, "/proc/%d/task/%d/stat", static_cast<int>(pid), static_cast<int>(tid));
   auto text = read_small(path);
   if (!text) return std::nullopt;
-  // "TID (comm) S ...": comm may hold spaces and parentheses; it ends at
-  // the last ')'.
-  auto open = text->find('(');
-  auto close = text->rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close < open || close + 2 >= text->size())
-    return std::nullopt;
-  TaskStat st;
-  st.name = text->substr(open + 1, close - open - 1);
-  st.state = (*text)[close + 2];
-  return st;
+  return parse_task_stat(*text);
+}
+
+std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const pid_t> tids) {
+  std::vector<std::optional<TaskStat>> out(tids.size());
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
+  int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (std::size_t i = 0; i < tids.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%d/stat", static_cast<int>(tids[i]));
+    int fd = dir < 0 ? -1 : ::openat(dir, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      out[i] = read_task_stat(pid, tids[i]);
+      continue;
+    }
+    // The kernel hands the whole line over in one read when it fits.
+    char buf[1024];
+    ssize_t n;
+    do {
+      n = ::read(fd, buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    ::close(fd);
+    if (n > 0 && static_cast<std::size_t>(n) < sizeof buf)
+      out[i] = parse_task_stat({buf, static_cast<std::size_t>(n)});
+    else if (n != 0)
+      out[i] = read_task_stat(pid, tids[i]);
+  }
+  if (dir >= 0) ::close(dir);
+  return out;
 }
 
 std::optional<ProcessStatus> read_process_status(pid_t pid) {

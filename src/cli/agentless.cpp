@@ -12,6 +12,7 @@
 #include "attach/proc_task.hpp"
 #include "binfmt/go_info.hpp"
 #include "cli/cli.hpp"
+#include "cli/huge_heap.hpp"
 #include "client/port_lookup.hpp"
 #include "goruntime/go_process.hpp"
 #include "goruntime/goroutines.hpp"
@@ -103,6 +104,7 @@ int native_stack(pid_t pid, const AgentlessOptions& options) {
   if (!alive(pid) && !any_thread_alive(pid)) return fail("no process with PID " + std::to_string(pid));
   if (kernel_thread(pid))
     return fail("process " + std::to_string(pid) + " is a kernel thread: it has no user-space stack to show");
+  grow_heap_in_huge_pages(32u << 20);
   auto dump = nativestack::dump_native_stacks(pid);
   if (!dump) return any_thread_alive(pid) ? fail(dump.message()) : fail_reading(pid, dump.message());
   print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));

@@ -69,27 +69,38 @@ constexpr std::size_t kArenaPerThread = 8192;
 
 CopyArena::CopyArena(std::size_t size) {
   if (size == 0) return;
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  // In huge pages where the kernel allows them (transparent huge pages on
+  // madvise, Debian's default): populating 9 MB page by page cost 2300
+  // page faults, about 10 ms on a virtual machine; in 2 MiB pages it is 5.
+  size = (size + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return;  // no arena: every thread gets a buffer of its own
-  data_ = static_cast<std::uint8_t*>(p);
+  mapped_ = static_cast<std::uint8_t*>(p);
+  auto at = reinterpret_cast<std::uintptr_t>(p);
+  data_ = mapped_ + ((at + kHugePage - 1) / kHugePage * kHugePage - at);
   size_ = size;
+  ::madvise(data_, size_, MADV_HUGEPAGE);
+  // Every page present before the stop.
+  if (::madvise(data_, size_, MADV_POPULATE_WRITE) != 0)
+    for (std::size_t i = 0; i < size_; i += 4096) data_[i] = 0;
 }
 
 CopyArena::~CopyArena() {
-  if (data_ != nullptr) ::munmap(data_, size_);
+  if (mapped_ != nullptr) ::munmap(mapped_, size_ + kHugePage);
 }
 
-CopyArena::CopyArena(CopyArena&& other) noexcept : data_(other.data_), size_(other.size_) {
-  other.data_ = nullptr;
+CopyArena::CopyArena(CopyArena&& other) noexcept : mapped_(other.mapped_), data_(other.data_), size_(other.size_) {
+  other.mapped_ = other.data_ = nullptr;
   other.size_ = 0;
 }
 
 CopyArena& CopyArena::operator=(CopyArena&& other) noexcept {
   if (this != &other) {
-    if (data_ != nullptr) ::munmap(data_, size_);
+    if (mapped_ != nullptr) ::munmap(mapped_, size_ + kHugePage);
+    mapped_ = other.mapped_;
     data_ = other.data_;
     size_ = other.size_;
-    other.data_ = nullptr;
+    other.mapped_ = other.data_ = nullptr;
     other.size_ = 0;
   }
   return *this;
@@ -101,8 +112,9 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   std::unordered_map<pid_t, attach::TaskStat> before;
   std::vector<pid_t> tids = attach::list_threads(pid);
   before.reserve(tids.size());
-  for (pid_t tid : tids)
-    if (auto st = attach::read_task_stat(pid, tid)) before.emplace(tid, std::move(*st));
+  auto stats = attach::read_task_stats(pid, tids);
+  for (std::size_t i = 0; i < tids.size(); ++i)
+    if (stats[i]) before.emplace(tids[i], std::move(*stats[i]));
   // The copies' memory, touched now so that no page fault of ours lands in
   // the pause: each window takes what it needs of it (the used part of a
   // parked thread's stack and its thread block above are a page or two),
@@ -137,6 +149,12 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
     const attach::FrozenThread& t = stopped[i];
     if (t.stop != attach::ThreadStop::kStopped || t.regs.sp == 0) continue;
     std::uint64_t end = mapping_end(maps, t.regs.sp);
+    // A thread that pthread started keeps its thread block (and TLS) at
+    // the top of its stack mapping, above the first frame: the stack in
+    // use ends at the thread pointer, and nothing above it is unwound
+    // (for 1000 threads parked in a futex: 264 bytes used, 4.5 KiB to the
+    // mapping's end, every extra page pinned and copied inside the pause).
+    if (end && t.regs.tls_base > t.regs.sp && t.regs.tls_base < end) end = t.regs.tls_base;
     std::size_t size = end ? static_cast<std::size_t>(std::min<std::uint64_t>(end - t.regs.sp, options.stack_window))
                            : options.stack_window;
     std::uint8_t* out;

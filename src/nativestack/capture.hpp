@@ -20,9 +20,8 @@
 
 namespace gops::nativestack {
 
-// Memory for the copies, its pages faulted in by the kernel in one go
-// (MAP_POPULATE) before the stop: cheaper than a page fault per page, and
-// none of them lands in the pause.
+// Memory for the copies, its pages made present before the stop (none of
+// their page faults lands in the pause), in huge pages where it can.
 class CopyArena {
  public:
   CopyArena() = default;
@@ -34,6 +33,8 @@ class CopyArena {
   std::size_t size() const { return size_; }
 
  private:
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  std::uint8_t* mapped_ = nullptr;  // the mapping, kHugePage more than size_ to align data_
   std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
 };

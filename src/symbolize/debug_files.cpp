@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "symbolize/inflated_debug_file.hpp"
+
 namespace gops::symbolize {
 namespace {
 
@@ -116,7 +118,7 @@ int find_debuginfo(Dwfl_Module* module, void**, const char*, Dwarf_Addr, const c
   int id_len = dwfl_module_build_id(module, &id, &id_vaddr);
   auto found = [&](int fd, const std::string& path) {
     *debuginfo_file_name = ::strdup(path.c_str());
-    return fd;
+    return inflate_debug_sections(fd);
   };
   if (id_len > 0) {
     std::string path = build_id_path(id, static_cast<std::size_t>(id_len));
@@ -166,8 +168,10 @@ Dwarf* open_alt(Dwarf* main) {
     if (path.empty()) continue;
     int fd = open_regular(path);
     if (fd < 0) continue;
-    if (has_build_id(fd, bytes, static_cast<std::size_t>(id_len)) && (alt = dwarf_begin(fd, DWARF_C_READ)))
-      break;  // the fd stays open with the Dwarf, for good
+    if (has_build_id(fd, bytes, static_cast<std::size_t>(id_len))) {
+      fd = inflate_debug_sections(fd);
+      if ((alt = dwarf_begin(fd, DWARF_C_READ))) break;  // the fd stays open with the Dwarf, for good
+    }
     ::close(fd);
   }
   files.by_build_id.emplace(key, alt);

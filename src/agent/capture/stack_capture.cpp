@@ -142,7 +142,7 @@ extern "C" void on_capture_signal(int, siginfo_t* info, void* context) {
   std::uint64_t expected = word(generation, kArmed);
   if (slot != nullptr &&
       slot->state.compare_exchange_strong(expected, word(generation, kWriting), std::memory_order_acq_rel)) {
-    slot->depth = unwind_from_signal(context, slot->pcs, kMaxFrames);
+    slot->depth = unwind_once_from_signal(context, slot->pcs, kMaxFrames);
     // Asleep in a system call until this signal came: what /proc would
     // have called 'S'; interrupted anywhere else, it was running.
     slot->run_state = interrupted_blocking_syscall(context) ? 'S' : 'R';

@@ -121,4 +121,8 @@ int unwind_from_signal(void* context, std::uintptr_t* pcs, int max) {
   return max > 0 ? unwind_interrupted(context, pcs, max) : 0;
 }
 
+int unwind_once_from_signal(void* context, std::uintptr_t* pcs, int max) {
+  return max > 0 ? unwind_with_cursor(context, pcs, max) : 0;
+}
+
 }  // namespace gops::agent
