@@ -6,6 +6,8 @@
 # rounds of RUNS (10) gops dumps and one delve run, after WARMUP (3)
 # untimed gops dumps. Then RUNS `gops stack --freeze PID` and the pause
 # each reports. Times: wall and CPU (user + system of the command).
+# `gops --version` is timed in the same rounds: the start-up every
+# command pays (loading, relocations), for reference.
 # Usage: BUILD_DIR=build/release bench/run-agentless-go-bench.sh
 set -euo pipefail
 
@@ -53,10 +55,12 @@ echo "gops shows $shown goroutines"
 
 "$timer" "$WARMUP" "$gops" stack "$target_pid" >/dev/null
 : >"$work/gops.txt"
+: >"$work/startup.txt"
 : >"$work/dlv.txt"
 printf 'goroutines -t\nexit\n' >"$work/dlv.init"
 for _ in $(seq "$ROUNDS"); do
   "$timer" "$RUNS" "$gops" stack "$target_pid" >>"$work/gops.txt"
+  "$timer" "$RUNS" "$gops" --version >>"$work/startup.txt"
   if [ -n "$dlv" ]; then
     # delve's `exit` asks whether to kill the target: stdin is /dev/null,
     # so it does not. It must still run afterwards.
@@ -73,6 +77,7 @@ echo
 echo "| command | wall ms (median) | CPU ms (median) | runs |"
 echo "|---|---|---|---|"
 echo "| gops stack PID (agentless) | $gops_wall | $gops_cpu | $(wc -l <"$work/gops.txt") |"
+echo "| gops --version (start-up alone) | $(awk '{print $1/1000}' "$work/startup.txt" | median) | $(awk '{print $2/1000}' "$work/startup.txt" | median) | $(wc -l <"$work/startup.txt") |"
 if [ -s "$work/dlv.txt" ]; then
   dlv_wall=$(awk '{print $1/1000}' "$work/dlv.txt" | median)
   dlv_cpu=$(awk '{print $2/1000}' "$work/dlv.txt" | median)

@@ -113,37 +113,74 @@ int native_stack(pid_t pid, const AgentlessOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// A Go dump as text, printed as each goroutine is described: the memory
+// is one goroutine's and a buffer's, not the whole dump's.
+void print_go_text(const goruntime::GoProcess& process, const goruntime::Capture& capture, bool all,
+                   const stackdump::StackDump& summary) {
+  constexpr std::size_t kFlushAt = 60 * 1024;
+  std::string out;
+  out.reserve(kFlushAt + 4096);
+  bool first = true;
+  goruntime::describe_each(process, capture, all, [&](const stackdump::Goroutine& g) {
+    if (!first) out += '\n';
+    first = false;
+    stackdump::append_go_goroutine(out, g);
+    if (out.size() >= kFlushAt) {
+      print(out);
+      out.clear();
+    }
+  });
+  std::string tail = stackdump::go_dump_tail(summary);
+  if (!tail.empty()) out += (first ? "" : "\n") + tail;
+  print(out);
+}
+
+// The goroutines, read with every thread stopped: everything but the
+// goroutines themselves is looked up before the stop; their copies are
+// unwound and formatted after it runs again. The summary says for how long.
+Result<goruntime::Capture> capture_frozen(pid_t pid, const goruntime::GoProcess& process,
+                                          goruntime::DumpOptions options, stackdump::StackDump& summary) {
+  if (auto s = goruntime::prepare_capture(process); !s) return s.error();
+  auto freeze = attach::Freeze::stop(pid);
+  if (!freeze) return freeze.error();
+  options.freeze = freeze->get();
+  auto capture = goruntime::capture_goroutines(process, options);
+  auto paused = (*freeze)->thaw();
+  std::size_t not_stopped = 0;
+  for (const auto& t : (*freeze)->threads()) not_stopped += t.stop != attach::ThreadStop::kStopped;
+  freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
+  if (!capture) return capture.error();
+  summary = goruntime::dump_summary(*capture);
+  summary.paused_ms = std::chrono::duration<double, std::milli>(paused).count();
+  if (not_stopped)
+    summary.notes.push_back(std::to_string(not_stopped) + (not_stopped == 1 ? " thread" : " threads") +
+                            " could not be stopped (zombie or uninterruptible sleep)");
+  return capture;
+}
+
+}  // namespace
+
 int agentless_stack(pid_t pid, const AgentlessOptions& options) {
   if (options.threads || !go_or_private(pid)) return native_stack(pid, options);
   auto process = open(pid);
   if (!process) return fail(process.message());
   goruntime::DumpOptions dump_options;
   dump_options.all = options.all;
-  stackdump::StackDump dump;
-  if (options.freeze) {
-    // Everything but the goroutines themselves is looked up before the
-    // stop; their copies are unwound and formatted after it runs again.
-    if (auto s = goruntime::prepare_capture(**process); !s) return fail_reading(pid, s.message());
-    auto freeze = attach::Freeze::stop(pid);
-    if (!freeze) return fail_reading(pid, freeze.message());
-    dump_options.freeze = freeze->get();
-    auto capture = goruntime::capture_goroutines(**process, dump_options);
-    auto paused = (*freeze)->thaw();
-    std::size_t stopped = 0, not_stopped = 0;
-    for (const auto& t : (*freeze)->threads()) (t.stop == attach::ThreadStop::kStopped ? stopped : not_stopped) += 1;
-    freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
-    if (!capture) return fail_reading(pid, capture.message());
-    dump = goruntime::describe_goroutines(**process, *capture, options.all);
-    dump.paused_ms = std::chrono::duration<double, std::milli>(paused).count();
-    if (not_stopped)
-      dump.notes.push_back(std::to_string(not_stopped) + (not_stopped == 1 ? " thread" : " threads") +
-                           " could not be stopped (zombie or uninterruptible sleep)");
-  } else {
-    auto d = goruntime::dump_goroutines(**process, dump_options);
-    if (!d) return fail_reading(pid, d.message());
-    dump = std::move(*d);
+  stackdump::StackDump summary;
+  auto capture = options.freeze ? capture_frozen(pid, **process, dump_options, summary)
+                                : goruntime::capture_goroutines(**process, dump_options);
+  if (!capture) return fail_reading(pid, capture.message());
+  if (!options.freeze) summary = goruntime::dump_summary(*capture);
+  if (options.json) {
+    stackdump::StackDump dump = goruntime::describe_goroutines(**process, *capture, options.all);
+    dump.paused_ms = summary.paused_ms;
+    dump.notes = std::move(summary.notes);
+    print(stackdump::to_json(dump));
+    return 0;
   }
-  print(options.json ? stackdump::to_json(dump) : stackdump::format_go(dump));
+  print_go_text(**process, *capture, options.all, summary);
   return 0;
 }
 

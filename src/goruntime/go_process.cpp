@@ -90,7 +90,7 @@ Result<std::unique_ptr<GoProcess>> GoProcess::open(pid_t pid) {
   return p;
 }
 
-GoProcess::GoProcess(pid_t pid) : memory_(pid), reader_(memory_) {}
+GoProcess::GoProcess(pid_t pid) : memory_(pid), reader_(memory_, arena_) {}
 GoProcess::~GoProcess() = default;
 
 }  // namespace gops::goruntime

@@ -10,6 +10,7 @@
 
 #include "attach/process_memory.hpp"
 #include "common/result.hpp"
+#include "goruntime/arena.hpp"
 #include "goruntime/module.hpp"
 #include "goruntime/pclntab.hpp"
 #include "goruntime/release.hpp"
@@ -34,6 +35,9 @@ class GoProcess {
   const PcLnTab& table() const { return *table_; }
   const RemoteReader& reader() const { return reader_; }
   const attach::ProcessMemory& memory() const { return memory_; }
+  // Where copies of its memory go (table chunks, goroutines, stacks): one
+  // arena for all, so a dump faults in as few fresh pages as it can.
+  Arena& arena() const { return arena_; }
   const RuntimeVars& vars() const { return *vars_; }
 
   // The function holding pc, by the function table.
@@ -46,6 +50,7 @@ class GoProcess {
   explicit GoProcess(pid_t pid);
 
   attach::ProcessMemory memory_;
+  mutable Arena arena_;
   RemoteReader reader_;
   GoRelease release_;
   RuntimeLayout layout_{};

@@ -22,7 +22,7 @@ struct GoroutineCapture {
   bool exited = false;  // gone while being read: not shown
 };
 
-Capture::Capture() : arena(std::make_unique<Arena>()) {}
+Capture::Capture(Arena& arena) : goroutines(ArenaAllocator<GoroutineCapture>(arena)) {}
 Capture::~Capture() = default;
 Capture::Capture(Capture&&) noexcept = default;
 Capture& Capture::operator=(Capture&&) noexcept = default;
@@ -56,23 +56,40 @@ Result<std::vector<std::uint64_t>> read_allgs(const GoProcess& p) {
   return gs;
 }
 
-// Batched reads of g records; nullopt for a g that could not be read.
-// `prefix`: only the fields that change when a goroutine runs (a re-read).
-Result<std::vector<std::optional<GRecord>>> read_gs(const GoProcess& p, const std::vector<std::uint64_t>& addrs,
-                                                    bool prefix = false) {
-  const GLayout& L = p.layout().g;
-  std::size_t size = static_cast<std::size_t>(prefix ? L.state_size() : L.read_size());
-  Arena scratch;
-  std::uint8_t* buf = scratch.allocate(addrs.size() * size + 1);
-  std::vector<attach::ReadPiece> pieces;
-  pieces.reserve(addrs.size());
-  for (std::size_t i = 0; i < addrs.size(); ++i) pieces.push_back({addrs[i], buf + i * size, size});
-  if (auto s = p.memory().read_batch(pieces); !s) return s.error();
-  std::vector<std::optional<GRecord>> out(addrs.size());
-  for (std::size_t i = 0; i < addrs.size(); ++i)
-    if (pieces[i].ok) out[i] = parse_g({buf + i * size, size}, L, addrs[i]);
-  return out;
-}
+// Batched reads of g records, through one buffer kept for all of a
+// dump's reads (fresh pages cost a fault each), each parsed when asked for.
+class GReader {
+ public:
+  GReader(const GoProcess& p, Arena& arena) : p_(p), arena_(arena) {}
+
+  // Reads the gs at `addrs`; `prefix`: only the fields that change when a
+  // goroutine runs (a re-read). Replaces what the last read read.
+  Status read(std::span<const std::uint64_t> addrs, bool prefix = false) {
+    const GLayout& L = p_.layout().g;
+    size_ = static_cast<std::size_t>(prefix ? L.state_size() : L.read_size());
+    if (addrs.size() * size_ > capacity_) {
+      buffer_ = arena_.allocate(addrs.size() * size_);
+      capacity_ = addrs.size() * size_;
+    }
+    pieces_.clear();
+    for (std::size_t i = 0; i < addrs.size(); ++i) pieces_.push_back({addrs[i], buffer_ + i * size_, size_});
+    return p_.memory().read_batch(pieces_);
+  }
+
+  std::size_t size() const { return pieces_.size(); }
+  // The i-th g of the last read; nullopt if it could not be read.
+  std::optional<GRecord> record(std::size_t i) const {
+    if (!pieces_[i].ok) return std::nullopt;
+    return parse_g({pieces_[i].out, size_}, p_.layout().g, pieces_[i].addr);
+  }
+
+ private:
+  const GoProcess& p_;
+  Arena& arena_;
+  std::uint8_t* buffer_ = nullptr;
+  std::size_t capacity_ = 0, size_ = 0;
+  std::vector<attach::ReadPiece> pieces_;
+};
 
 bool gone(const GRecord& g) {
   std::uint32_t s = g.status();
@@ -101,9 +118,10 @@ bool start_in_bounds(const GoProcess& p, const GRecord& g, const Start& s) {
 }
 
 // The threads running goroutines are on (g.m.procid), for their registers.
-std::map<std::uint64_t, pid_t> threads_of(const GoProcess& p, const std::vector<std::optional<GRecord>>& records) {
+std::map<std::uint64_t, pid_t> threads_of(const GoProcess& p, const GReader& records) {
   std::map<std::uint64_t, pid_t> out;
-  for (const auto& r : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto r = records.record(i);
     if (!r || r->status() != kGrunning || r->m == 0 || out.count(r->m)) continue;
     auto tid = attach::read_value<std::uint64_t>(p.memory(), r->m + static_cast<std::uint64_t>(p.layout().m_procid));
     if (tid && *tid > 0 && *tid < (1u << 31)) out[r->m] = static_cast<pid_t>(*tid);
@@ -152,28 +170,33 @@ bool choose_start(const GoProcess& p, GoroutineCapture& c, const DumpOptions& o,
 Status prepare_capture(const GoProcess& p) {
   auto addrs = read_allgs(p);
   if (!addrs) return addrs.error();
-  auto records = read_gs(p, *addrs);
-  if (!records) return records.error();
-  for (const auto& r : *records)
-    if (r && !gone(*r) && valid(p, *r)) {
+  GReader records(p, p.arena());
+  if (auto s = records.read(*addrs); !s) return s.error();
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (auto r = records.record(i); r && !gone(*r) && valid(p, *r)) {
       is_system_goroutine(p, *r);
       p.find(r->gopc);
     }
+  // The capture's memory (a g record, a capture and a stack copy a
+  // goroutine, most stacks using less than a KiB), faulted in now.
+  p.arena().reserve(addrs->size() * (static_cast<std::size_t>(p.layout().g.read_size()) +
+                                     sizeof(GoroutineCapture) + 1024));
   return Ok{};
 }
 
 Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& options) {
-  Capture cap;
+  Capture cap(p.arena());
   auto addrs = read_allgs(p);
   if (!addrs) return addrs.error();
-  auto records = read_gs(p, *addrs);
-  if (!records) return records.error();
-  auto threads = options.freeze ? threads_of(p, *records) : std::map<std::uint64_t, pid_t>{};
+  GReader reader(p, p.arena());
+  if (auto s = reader.read(*addrs); !s) return s.error();
+  auto threads = options.freeze ? threads_of(p, reader) : std::map<std::uint64_t, pid_t>{};
 
   std::vector<std::size_t> to_read;  // captures whose stacks are to be copied
-  cap.goroutines.reserve(records->size());
-  to_read.reserve(records->size());
-  for (const auto& r : *records) {
+  cap.goroutines.reserve(reader.size());
+  to_read.reserve(reader.size());
+  for (std::size_t i = 0; i < reader.size(); ++i) {
+    auto r = reader.record(i);
     if (!r) {
       ++cap.invalid;
       continue;
@@ -197,32 +220,45 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
 
   // Copy the stacks, then read the gs again: one that moved meanwhile is
   // read anew (a frozen target does not move).
+  std::vector<attach::ReadPiece> pieces;
+  std::vector<std::uint64_t> again;
+  std::vector<std::size_t> changed, retry;
   for (int attempt = 0; !to_read.empty(); ++attempt) {
-    std::vector<attach::ReadPiece> pieces;
+    // One block for all the copies: every page of it is used.
+    std::uint64_t total = 0;
     for (std::size_t i : to_read) {
       GoroutineCapture& c = cap.goroutines[i];
       std::uint64_t end = std::min(c.g.stack_hi, c.start->sp + kMaxStackCopy);
       c.stack.base = c.start->sp;
       c.stack.size = end - c.start->sp;
-      std::uint8_t* copy = cap.arena->allocate(c.stack.size);
+      total += (c.stack.size + 15) & ~std::uint64_t{15};
+    }
+    std::uint8_t* copy = p.arena().allocate(total);
+    pieces.clear();
+    for (std::size_t i : to_read) {
+      GoroutineCapture& c = cap.goroutines[i];
       c.stack.bytes = copy;
       pieces.push_back({c.stack.base, copy, c.stack.size});
+      copy += (c.stack.size + 15) & ~std::uint64_t{15};
     }
     if (auto s = p.memory().read_batch(pieces); !s) return s.error();
     if (options.freeze) break;
-    std::vector<std::uint64_t> again;
+    again.clear();
     for (std::size_t i : to_read) again.push_back(cap.goroutines[i].g.address);
-    auto fresh = read_gs(p, again, true);
-    if (!fresh) return fresh.error();
-
-    std::vector<std::size_t> retry;
+    if (auto s = reader.read(again, true); !s) return s.error();
+    changed.clear();
     for (std::size_t k = 0; k < to_read.size(); ++k) {
-      GoroutineCapture& c = cap.goroutines[to_read[k]];
-      if ((*fresh)[k] && (*fresh)[k]->same_state(c.g) && pieces[k].ok) continue;
-      // It changed: read all of it again.
-      auto whole = read_gs(p, {c.g.address});
-      if (!whole) return whole.error();
-      const auto& now = (*whole)[0];
+      auto now = reader.record(k);
+      if (!now || !now->same_state(cap.goroutines[to_read[k]].g) || !pieces[k].ok) changed.push_back(to_read[k]);
+    }
+    // Those that changed are read again, all of each g.
+    again.clear();
+    for (std::size_t i : changed) again.push_back(cap.goroutines[i].g.address);
+    if (auto s = reader.read(again); !s) return s.error();
+    retry.clear();
+    for (std::size_t k = 0; k < changed.size(); ++k) {
+      GoroutineCapture& c = cap.goroutines[changed[k]];
+      auto now = reader.record(k);
       // It ran: take its new state, unless it is gone or keeps moving.
       if (!now || gone(*now) || !valid(p, *now)) {
         c.exited = true;
@@ -236,9 +272,9 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
         c.notes.push_back("(its stack changed while gops read it: frames not shown)");
         continue;
       }
-      retry.push_back(to_read[k]);
+      retry.push_back(changed[k]);
     }
-    to_read = std::move(retry);
+    std::swap(to_read, retry);
   }
   // Goroutines that exited while read are not shown.
   std::erase_if(cap.goroutines, [](const GoroutineCapture& c) { return c.exited; });
@@ -246,12 +282,9 @@ Result<Capture> capture_goroutines(const GoProcess& p, const DumpOptions& option
   return cap;
 }
 
-stackdump::StackDump describe_goroutines(const GoProcess& p, const Capture& cap, bool all) {
-  stackdump::StackDump dump;
-  dump.invalid = cap.invalid;
-  dump.changing = cap.changing;
+void describe_each(const GoProcess& p, const Capture& cap, bool all,
+                   const std::function<void(stackdump::Goroutine&)>& each) {
   const std::int64_t now = monotonic_ns();
-  dump.goroutines.reserve(cap.goroutines.size());
   for (const GoroutineCapture& c : cap.goroutines) {
     Unwound u;
     if (c.start) u = unwind(p, *c.start, c.stack, c.g.stack_hi);
@@ -260,25 +293,32 @@ stackdump::StackDump describe_goroutines(const GoProcess& p, const Capture& cap,
     g.notes.insert(g.notes.begin(), c.notes.begin(), c.notes.end());
     g.thread = c.thread;
     g.stale = c.stale;
-    dump.goroutines.push_back(std::move(g));
+    each(g);
   }
+}
+
+stackdump::StackDump dump_summary(const Capture& cap) {
+  stackdump::StackDump dump;
+  dump.invalid = cap.invalid;
+  dump.changing = cap.changing;
   return dump;
 }
 
-Result<stackdump::StackDump> dump_goroutines(const GoProcess& p, const DumpOptions& options) {
-  auto cap = capture_goroutines(p, options);
-  if (!cap) return cap.error();
-  return describe_goroutines(p, *cap, options.all);
+stackdump::StackDump describe_goroutines(const GoProcess& p, const Capture& cap, bool all) {
+  stackdump::StackDump dump = dump_summary(cap);
+  dump.goroutines.reserve(cap.goroutines.size());
+  describe_each(p, cap, all, [&](stackdump::Goroutine& g) { dump.goroutines.push_back(std::move(g)); });
+  return dump;
 }
 
 Result<RuntimeStats> read_stats(const GoProcess& p) {
   RuntimeStats st;
   auto addrs = read_allgs(p);
   if (!addrs) return addrs.error();
-  auto records = read_gs(p, *addrs);
-  if (!records) return records.error();
-  for (const auto& r : *records)
-    if (r && !gone(*r) && valid(p, *r) && !is_system_goroutine(p, *r)) ++st.goroutines;
+  GReader records(p, p.arena());
+  if (auto s = records.read(*addrs); !s) return s.error();
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (auto r = records.record(i); r && !gone(*r) && valid(p, *r) && !is_system_goroutine(p, *r)) ++st.goroutines;
   st.threads = attach::list_threads(p.pid()).size();
   auto gmp = p.vars().gomaxprocs();
   if (!gmp) return gmp.error();

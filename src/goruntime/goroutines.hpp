@@ -14,10 +14,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "attach/freeze.hpp"
 #include "common/result.hpp"
+#include "goruntime/arena.hpp"
 #include "goruntime/go_process.hpp"
 #include "stackdump/stack_dump.hpp"
 
@@ -32,14 +34,14 @@ struct DumpOptions {
 // What is read of each goroutine: its g, where its frames start and a
 // copy of its stack from there up. Only this needs the target (frozen or
 // consistent); unwinding and formatting work on the copies.
+// Its memory (the goroutines, their stack copies) is the process's arena:
+// it lives no longer than the GoProcess.
 struct GoroutineCapture;
-class Arena;
 struct Capture {
-  std::unique_ptr<Arena> arena;  // the stack copies
-  std::vector<GoroutineCapture> goroutines;
+  std::vector<GoroutineCapture, ArenaAllocator<GoroutineCapture>> goroutines;
   std::uint64_t invalid = 0;
   std::uint64_t changing = 0;
-  Capture();
+  explicit Capture(Arena& arena);
   ~Capture();
   Capture(Capture&&) noexcept;
   Capture& operator=(Capture&&) noexcept;
@@ -47,13 +49,17 @@ struct Capture {
 
 Result<Capture> capture_goroutines(const GoProcess& process, const DumpOptions& options = {});
 // Looks up, while the target runs, what capture_goroutines will need and
-// can keep (where allgs is, the functions its goroutines started in), so
-// that a capture under a freeze reads little but the goroutines themselves.
+// can keep (where allgs is, the functions its goroutines started in, the
+// memory the copies will take, faulted in), so that a capture under a
+// freeze reads little but the goroutines themselves, and takes no faults.
 Status prepare_capture(const GoProcess& process);
 stackdump::StackDump describe_goroutines(const GoProcess& process, const Capture& capture, bool all);
-
-// capture_goroutines + describe_goroutines.
-Result<stackdump::StackDump> dump_goroutines(const GoProcess& process, const DumpOptions& options = {});
+// The same one goroutine at a time, in the runtime's order (allgs): a dump
+// printed as it is described needs memory for one goroutine, not for all.
+void describe_each(const GoProcess& process, const Capture& capture, bool all,
+                   const std::function<void(stackdump::Goroutine&)>& each);
+// What a dump says besides its goroutines: how many were not shown.
+stackdump::StackDump dump_summary(const Capture& capture);
 
 // What the Go agent's `stats` reports, read from memory: goroutines as
 // runtime.NumGoroutine counts them (live, not the runtime's own), OS

@@ -20,7 +20,8 @@ namespace gops::goruntime {
 
 class RemoteReader {
  public:
-  explicit RemoteReader(const attach::ProcessMemory& memory) : memory_(memory) {}
+  // Chunks are copied into `arena`, which must outlive this.
+  RemoteReader(const attach::ProcessMemory& memory, Arena& arena) : memory_(memory), arena_(arena) {}
 
   // Copies [addr, addr + out.size()); false if any byte is unmapped.
   bool read(std::uint64_t addr, std::span<std::uint8_t> out) const;
@@ -44,7 +45,7 @@ class RemoteReader {
   const Chunk& chunk(std::uint64_t base) const;
 
   const attach::ProcessMemory& memory_;
-  mutable Arena arena_;
+  Arena& arena_;
   mutable std::unordered_map<std::uint64_t, Chunk> chunks_;
 };
 

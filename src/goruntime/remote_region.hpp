@@ -39,7 +39,7 @@ class RemoteRegion final : public binfmt::Loader {
   const std::string& error() const { return error_; }
 
  private:
-  static constexpr std::uint64_t kChunk = 16 * 1024;
+  static constexpr std::uint64_t kChunk = 4 * 1024;
   const attach::ProcessMemory& memory_;
   std::uint64_t base_, size_;
   std::uint8_t* data_ = nullptr;  // mmap'ed: untouched pages cost nothing

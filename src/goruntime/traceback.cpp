@@ -82,8 +82,9 @@ std::string printed_name(const RuntimeLayout& L, std::string_view name) {
 
 // 1.16 marks the stack's outermost frames by function ID, later releases
 // by the TOPFRAME flag.
-bool is_top_frame(const GoProcess& p, const Func& f, std::string_view name) {
+bool is_top_frame(const GoProcess& p, const Func& f) {
   if (p.release().minor >= 17) return (f.flag & kFuncFlagTopFrame) != 0;
+  std::string_view name = p.table().name(f);
   return name == "runtime.goexit" || name == "runtime.mstart" || name == "runtime.mcall" ||
          name == "runtime.morestack" || name == "runtime.rt0_go" || name == "runtime.externalthreadhandler";
 }
@@ -312,10 +313,11 @@ std::vector<Logical> logical_frames(const GoProcess& p, const Unwound& u, const 
   return out;
 }
 
-stackdump::Frame to_frame(const GoProcess& p, const Logical& l) {
+// Takes l's arguments: each logical frame is shown once.
+stackdump::Frame to_frame(const GoProcess& p, Logical& l) {
   stackdump::Frame f;
   f.function = printed_name(p.layout(), l.name);
-  f.args = l.args;
+  f.args = std::move(l.args);
   f.file = std::string(l.where.file);
   f.line = l.where.line;
   f.pc = l.pc;
@@ -325,13 +327,13 @@ stackdump::Frame to_frame(const GoProcess& p, const Logical& l) {
 }
 
 // The frames shown, with the release's cut of long stacks.
-std::vector<stackdump::Frame> shown_frames(const GoProcess& p, const std::vector<Logical>& logical, bool all) {
+std::vector<stackdump::Frame> shown_frames(const GoProcess& p, std::vector<Logical>& logical, bool all) {
   const RuntimeLayout& L = p.layout();
   auto select = [&](bool show_all) {
-    std::vector<const Logical*> shown;
+    std::vector<Logical*> shown;
     Callee callee;
     std::size_t physical = 0;
-    for (const Logical& l : logical) {
+    for (Logical& l : logical) {
       // 1.16-1.20 walk at most 100 physical frames.
       if (L.elision == Elision::kMax100 && physical >= 100) break;
       bool first = shown.empty();
@@ -344,9 +346,11 @@ std::vector<stackdump::Frame> shown_frames(const GoProcess& p, const std::vector
   auto shown = select(all);
   if (shown.empty()) shown = select(true);
 
+  constexpr std::size_t kInner = 50, kOuter = 50;
   std::vector<stackdump::Frame> out;
+  out.reserve(std::min(shown.size(), kInner + kOuter) + 1);
   if (L.elision == Elision::kMax100) {
-    for (const Logical* l : shown) out.push_back(to_frame(p, *l));
+    for (Logical* l : shown) out.push_back(to_frame(p, *l));
     if (shown.size() == 100) {
       stackdump::Frame e;
       e.elision = true;
@@ -354,9 +358,8 @@ std::vector<stackdump::Frame> shown_frames(const GoProcess& p, const std::vector
     }
     return out;
   }
-  constexpr std::size_t kInner = 50, kOuter = 50;
   if (shown.size() <= kInner + kOuter) {
-    for (const Logical* l : shown) out.push_back(to_frame(p, *l));
+    for (Logical* l : shown) out.push_back(to_frame(p, *l));
     return out;
   }
   for (std::size_t i = 0; i < kInner; ++i) out.push_back(to_frame(p, *shown[i]));
@@ -403,6 +406,7 @@ std::optional<std::uint64_t> StackCopy::word(std::uint64_t addr) const {
 Unwound unwind(const GoProcess& p, const Start& start, const StackCopy& stack, std::uint64_t stack_hi) {
   Unwound u;
   u.trap = start.trap;
+  u.frames.reserve(16);
   const PcLnTab& t = p.table();
   std::uint64_t pc = start.pc, sp = start.sp;
   for (std::size_t n = 0; n < kMaxFrames; ++n) {
@@ -412,23 +416,22 @@ Unwound unwind(const GoProcess& p, const Start& start, const StackCopy& stack, s
                   (n == 0 ? "" : " (called from " + std::string(t.name(u.frames.back().func)) + ")");
       return u;
     }
-    std::string_view name = t.name(*f);
     auto delta = t.sp_delta(*f, pc);
     if (!delta) {
-      u.stopped = "no frame size for " + std::string(name) + " at " + stackdump::go_hex(pc);
+      u.stopped = "no frame size for " + std::string(t.name(*f)) + " at " + stackdump::go_hex(pc);
       return u;
     }
     auto link = arch::caller_link(sp, *delta);
     u.frames.push_back({pc, sp, link.fp, *f});
-    if (is_top_frame(p, *f, name)) return u;
+    if (is_top_frame(p, *f)) return u;
     // A function that writes SP in a way pcsp cannot describe (gogo, a
     // switch to the system stack) ends what can be unwound, as in the
     // runtime's own tracebacks (unless the SP it wrote was saved for a
     // system call, which is where the walk started).
     bool spwrite = p.release().minor >= 17 && (f->flag & kFuncFlagSpWrite) != 0;
-    if (spwrite && !(n == 0 && start.syscall) && name != "runtime.cgocallback") return u;
+    if (spwrite && !(n == 0 && start.syscall) && t.name(*f) != "runtime.cgocallback") return u;
     if (link.fp > stack_hi) {
-      u.stopped = "the frame of " + std::string(name) + " ends past the top of its stack";
+      u.stopped = "the frame of " + std::string(t.name(*f)) + " ends past the top of its stack";
       return u;
     }
     auto ret = stack.word(link.return_address_slot);
@@ -466,19 +469,27 @@ bool is_system_goroutine(const GoProcess& p, const GRecord& g) {
 
 std::optional<stackdump::CreatedBy> created_by(const GoProcess& p, const GRecord& g, bool all) {
   if (g.goid == 1 || g.gopc == 0) return std::nullopt;
-  auto f = p.find(g.gopc);
-  if (!f) return std::nullopt;
-  std::string_view name = p.table().name(*f);
-  if (!all && !show_frame(p, name, f->func_id, false, Callee{})) return std::nullopt;
-  stackdump::CreatedBy c;
-  c.function = p.layout().created_by_names_parent ? printed_name(p.layout(), name) : std::string(name);
-  if (p.layout().created_by_names_parent && g.parent_goid != 0) c.goroutine = g.parent_goid;
-  std::uint64_t tracepc = g.gopc > f->entry ? g.gopc - 1 : g.gopc;
-  auto where = p.table().file_line(*f, tracepc);
-  c.file = std::string(where.file);
-  c.line = where.line;
-  if (g.gopc > f->entry) c.offset = g.gopc - f->entry;
-  c.pc = g.gopc;
+  // The same for every goroutine that one go statement started.
+  auto& cache = p.traceback_cache().created_by;
+  auto it = cache.find(g.gopc << 1 | (all ? 1 : 0));
+  if (it == cache.end()) {
+    std::optional<stackdump::CreatedBy> c;
+    auto f = p.find(g.gopc);
+    std::string_view name = f ? p.table().name(*f) : "";
+    if (f && (all || show_frame(p, name, f->func_id, false, Callee{}))) {
+      c.emplace();
+      c->function = p.layout().created_by_names_parent ? printed_name(p.layout(), name) : std::string(name);
+      std::uint64_t tracepc = g.gopc > f->entry ? g.gopc - 1 : g.gopc;
+      auto where = p.table().file_line(*f, tracepc);
+      c->file = std::string(where.file);
+      c->line = where.line;
+      if (g.gopc > f->entry) c->offset = g.gopc - f->entry;
+      c->pc = g.gopc;
+    }
+    it = cache.emplace(g.gopc << 1 | (all ? 1 : 0), std::move(c)).first;
+  }
+  std::optional<stackdump::CreatedBy> c = it->second;
+  if (c && p.layout().created_by_names_parent && g.parent_goid != 0) c->goroutine = g.parent_goid;
   return c;
 }
 

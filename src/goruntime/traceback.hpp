@@ -26,6 +26,7 @@ struct TracebackCache {
   TracebackCache();
   ~TracebackCache();
   std::unordered_map<std::uint64_t, std::unique_ptr<FrameShape>> shapes;  // by PC and lookup rule
+  std::unordered_map<std::uint64_t, std::optional<stackdump::CreatedBy>> created_by;  // by gopc and `all`
 };
 
 // The fields of a runtime.g that gops uses.
@@ -52,7 +53,7 @@ struct GRecord {
 GRecord parse_g(std::span<const std::uint8_t> bytes, const GLayout& layout, std::uint64_t address);
 
 // A copy of [base, base + size) of a goroutine's stack (the bytes belong
-// to the capture's arena).
+// to the process's arena).
 struct StackCopy {
   std::uint64_t base = 0;
   const std::uint8_t* bytes = nullptr;

@@ -76,6 +76,11 @@ struct StackDump {
 
 // Go text (runtime/pprof goroutine profile, debug=2; runtime.Stack(all)).
 std::string format_go(const StackDump& dump);
+// Its pieces, for a dump printed as it is made: one goroutine's text (the
+// goroutines are separated by blank lines), and gops' lines after the
+// goroutines ("" if none; after a blank line when goroutines precede).
+void append_go_goroutine(std::string& out, const Goroutine& g);
+std::string go_dump_tail(const StackDump& dump);
 // "0x1d": a number as the runtime's hex() prints it in tracebacks.
 std::string go_hex(std::uint64_t v);
 // Parses Go text; lines it does not know are kept as notes, never dropped.
