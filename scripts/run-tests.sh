@@ -55,6 +55,7 @@ stop_background() {
     kill -- "-$background_pid" 2>/dev/null || true
     wait "$background_pid" 2>/dev/null || true
     background_pid=""
+    rm -f "$background_log"
   fi
 }
 trap stop_background EXIT
