@@ -5,14 +5,10 @@
 #include <algorithm>
 #include <new>
 
+#include "common/prefault.hpp"
+
 namespace gops::goruntime {
 namespace {
-
-#ifdef MADV_POPULATE_WRITE
-constexpr int kMadvPopulateWrite = MADV_POPULATE_WRITE;
-#else
-constexpr int kMadvPopulateWrite = 23;  // Linux 5.14
-#endif
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
@@ -58,7 +54,7 @@ void Arena::populate(std::size_t end) {
   if (end <= populated_) return;
   std::size_t to = std::min(b.size, round_up(end, kPopulateStep));
   // Older kernels refuse (EINVAL): the pages then fault in as touched.
-  ::madvise(b.base + populated_, to - populated_, kMadvPopulateWrite);
+  prefault(b.base + populated_, to - populated_);
   populated_ = to;
 }
 

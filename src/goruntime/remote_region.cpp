@@ -4,16 +4,9 @@
 
 #include <algorithm>
 
+#include "common/prefault.hpp"
+
 namespace gops::goruntime {
-namespace {
-
-#ifdef MADV_POPULATE_WRITE
-constexpr int kMadvPopulateWrite = MADV_POPULATE_WRITE;
-#else
-constexpr int kMadvPopulateWrite = 23;  // Linux 5.14
-#endif
-
-}  // namespace
 
 RemoteRegion::RemoteRegion(const attach::ProcessMemory& memory, std::uint64_t base, std::uint64_t size)
     : memory_(memory), base_(base), size_(size) {
@@ -55,7 +48,7 @@ bool RemoteRegion::ensure(std::uint64_t offset, std::uint64_t length) const {
     std::uint64_t from = c * kChunk, to = std::min(size_, end * kChunk);
     // Fault the pages in with one call: a fault per page costs more than
     // the copy on a virtual machine. (Older kernels refuse; no matter.)
-    ::madvise(data_ + from, to - from, kMadvPopulateWrite);
+    prefault(data_ + from, to - from);
     auto s = memory_.read(base_ + from, {data_ + from, to - from});
     if (!s) {
       error_ = s.message();

@@ -329,19 +329,25 @@ TEST(NativeStackKernel, AKernelThreadIsOneLine) {
   EXPECT_EQ(r.out, "");
 }
 
+// The C peer's parked threads, each expected to be in its park functions
+// in order.
+std::vector<const stackdump::Thread*> c_parked_threads(const stackdump::StackDump& dump) {
+  std::vector<const stackdump::Thread*> parked;
+  for (const auto& t : dump.threads) {
+    if (t.name != "c-parked") continue;
+    parked.push_back(&t);
+    EXPECT_TRUE(contains_in_order(functions(t), {"c_parked_in_futex", "c_park_inner", "c_park_outer"}))
+        << joined(functions(t));
+  }
+  return parked;
+}
+
 TEST(NativeStackC, ParkedThreadsOfACProgram) {
   Peer p = start_peer({NATIVE_THREADS_C, "4"});
   auto r = run({gops_cli(), "stack", p.pid_text()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto dump = stackdump::parse_native(r.out);
-  int parked = 0;
-  for (const auto& t : dump.threads) {
-    if (t.name != "c-parked") continue;
-    ++parked;
-    EXPECT_TRUE(contains_in_order(functions(t), {"c_parked_in_futex", "c_park_inner", "c_park_outer"}))
-        << joined(functions(t));
-  }
-  EXPECT_EQ(parked, 4);
+  EXPECT_EQ(c_parked_threads(dump).size(), 4u);
 }
 
 // Its debug info in a separate file found through .gnu_debuglink, with
@@ -352,19 +358,15 @@ TEST(NativeStackC, DebugInfoFromACompressedDebugLinkFile) {
   auto r = run({gops_cli(), "stack", p.pid_text()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto dump = stackdump::parse_native(r.out);
-  int parked = 0;
-  for (const auto& t : dump.threads) {
-    if (t.name != "c-parked") continue;
-    ++parked;
-    EXPECT_TRUE(contains_in_order(functions(t), {"c_parked_in_futex", "c_park_inner", "c_park_outer"}))
-        << joined(functions(t));
-    for (const auto& f : t.frames) {
+  auto parked = c_parked_threads(dump);
+  for (const auto* t : parked) {
+    for (const auto& f : t->frames) {
       if (f.function.rfind("c_park", 0) != 0) continue;
       EXPECT_TRUE(f.file.ends_with("threads_target.c")) << f.function << " " << f.file;
       EXPECT_GT(f.line, 0) << f.function;
     }
   }
-  EXPECT_EQ(parked, 2);
+  EXPECT_EQ(parked.size(), 2u);
 }
 
 #ifdef NATIVE_THREADS_RUST_PREFIX
