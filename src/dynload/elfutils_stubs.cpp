@@ -29,6 +29,18 @@ GOPS_LAZY_FUNCTION(libdw, int, dwarf_siblingof, (Dwarf_Die * die, Dwarf_Die* res
 GOPS_LAZY_FUNCTION(libdw, int, dwarf_tag, (Dwarf_Die * die), (die))
 GOPS_LAZY_FUNCTION(libdw, int, dwarf_decl_line, (Dwarf_Die * decl, int* line), (decl, line))
 GOPS_LAZY_FUNCTION(libdw, const char*, dwarf_diename, (Dwarf_Die * die), (die))
+GOPS_LAZY_FUNCTION(libdw, int, dwarf_getaranges, (Dwarf * dbg, Dwarf_Aranges** aranges, size_t* naranges),
+                   (dbg, aranges, naranges))
+GOPS_LAZY_FUNCTION(libdw, Dwarf_Line*, dwarf_getsrc_die, (Dwarf_Die * cudie, Dwarf_Addr addr), (cudie, addr))
+GOPS_LAZY_FUNCTION(libdw, const char*, dwarf_linesrc, (Dwarf_Line * line, Dwarf_Word* mtime, Dwarf_Word* length),
+                   (line, mtime, length))
+GOPS_LAZY_FUNCTION(libdw, int, dwarf_lineno, (Dwarf_Line * line, int* linep), (line, linep))
+GOPS_LAZY_FUNCTION(libdw, int, dwarf_nextcu,
+                   (Dwarf * dwarf, Dwarf_Off off, Dwarf_Off* next_off, size_t* header_sizep, Dwarf_Off* abbrev_offsetp,
+                    uint8_t* address_sizep, uint8_t* offset_sizep),
+                   (dwarf, off, next_off, header_sizep, abbrev_offsetp, address_sizep, offset_sizep))
+GOPS_LAZY_FUNCTION(libdw, Dwarf_Die*, dwarf_offdie, (Dwarf * dbg, Dwarf_Off offset, Dwarf_Die* result),
+                   (dbg, offset, result))
 GOPS_LAZY_FUNCTION(libdw, int, dwarf_haspc, (Dwarf_Die * die, Dwarf_Addr pc), (die, pc))
 GOPS_LAZY_FUNCTION(libdw, const char*, dwarf_filesrc,
                    (Dwarf_Files * files, size_t idx, Dwarf_Word* mtime, Dwarf_Word* length),
@@ -38,8 +50,6 @@ GOPS_LAZY_FUNCTION(libdw, int, dwarf_getsrcfiles, (Dwarf_Die * cudie, Dwarf_File
 GOPS_LAZY_FUNCTION(libdw, Dwarf_Die*, dwarf_formref_die, (Dwarf_Attribute * attr, Dwarf_Die* die), (attr, die))
 GOPS_LAZY_FUNCTION(libdw, const char*, dwarf_formstring, (Dwarf_Attribute * attr), (attr))
 GOPS_LAZY_FUNCTION(libdw, int, dwarf_formudata, (Dwarf_Attribute * attr, Dwarf_Word* value), (attr, value))
-GOPS_LAZY_FUNCTION(libdw, int, dwarf_getscopes, (Dwarf_Die * cudie, Dwarf_Addr pc, Dwarf_Die** scopes),
-                   (cudie, pc, scopes))
 GOPS_LAZY_FUNCTION(libdw, int, dwarf_getscopes_die, (Dwarf_Die * die, Dwarf_Die** scopes), (die, scopes))
 
 // libdw: libdwelf
@@ -72,14 +82,10 @@ GOPS_LAZY_FUNCTION(libdw, const char*, dwfl_module_addrinfo,
 GOPS_LAZY_FUNCTION(libdw, int, dwfl_module_build_id, (Dwfl_Module * mod, const unsigned char** bits, GElf_Addr* vaddr),
                    (mod, bits, vaddr))
 GOPS_LAZY_FUNCTION(libdw, Dwarf*, dwfl_module_getdwarf, (Dwfl_Module * mod, Dwarf_Addr* bias), (mod, bias))
-GOPS_LAZY_FUNCTION(libdw, Dwfl_Line*, dwfl_module_getsrc, (Dwfl_Module * mod, Dwarf_Addr addr), (mod, addr))
 GOPS_LAZY_FUNCTION(libdw, const char*, dwfl_module_info,
                    (Dwfl_Module * mod, void*** userdata, Dwarf_Addr* start, Dwarf_Addr* end, Dwarf_Addr* dwbias,
                     Dwarf_Addr* symbias, const char** mainfile, const char** debugfile),
                    (mod, userdata, start, end, dwbias, symbias, mainfile, debugfile))
-GOPS_LAZY_FUNCTION(libdw, const char*, dwfl_lineinfo,
-                   (Dwfl_Line * line, Dwarf_Addr* addr, int* linep, int* colp, Dwarf_Word* mtime, Dwarf_Word* length),
-                   (line, addr, linep, colp, mtime, length))
 GOPS_LAZY_FUNCTION(libdw, bool, dwfl_attach_state,
                    (Dwfl * dwfl, Elf* elf, pid_t pid, const Dwfl_Thread_Callbacks* callbacks, void* arg),
                    (dwfl, elf, pid, callbacks, arg))

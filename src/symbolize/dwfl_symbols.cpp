@@ -96,9 +96,11 @@ bool udata_attr(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
 }
 
 // The DIEs that contain `addr`, outermost first, found by walking the
-// unit's tree: for units where dwarf_getscopes finds none (rustc's, where
-// functions sit in DW_TAG_namespace trees it does not search). Descends only into DIEs that cover addr and into the namespaces
-// and types that hold function definitions.
+// unit's tree. Descends only into DIEs that cover addr and into the
+// namespaces and types that hold function definitions. libdw's
+// dwarf_getscopes is not used: it skips DW_TAG_namespace trees (where
+// rustc puts functions), and it leaks its result when it cannot find an
+// inlined subroutine's abstract origin in that origin's unit (Go's DWARF).
 bool scopes_at(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& path, int depth = 0) {
   if (depth > 64) return false;
   Dwarf_Die child;
@@ -118,6 +120,27 @@ bool scopes_at(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& path,
   return false;
 }
 
+// The compile unit whose code holds pc. libdw finds it through
+// .debug_aranges, which clang leaves out unless asked (-gdwarf-aranges);
+// without that table each unit's own ranges are searched, one unit after
+// another (a program with aranges never pays for this: a pc they miss is
+// code without DWARF, such as crt1's).
+Dwarf_Die* unit_at(Dwfl_Module* module, Dwarf_Addr pc, Dwarf_Addr* bias, Dwarf_Die& storage) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(module, pc, bias)) return cu;
+  Dwarf* dwarf = dwfl_module_getdwarf(module, bias);
+  Dwarf_Aranges* aranges = nullptr;
+  std::size_t count = 0;
+  if (dwarf == nullptr || dwarf_getaranges(dwarf, &aranges, &count) != 0 || count != 0) return nullptr;
+  Dwarf_Off offset = 0, next = 0;
+  std::size_t header = 0;
+  while (dwarf_nextcu(dwarf, offset, &next, &header, nullptr, nullptr, nullptr) == 0) {
+    if (dwarf_offdie(dwarf, offset + header, &storage) != nullptr && dwarf_haspc(&storage, pc - *bias) == 1)
+      return &storage;
+    offset = next;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler demangle) {
@@ -135,15 +158,17 @@ std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler d
   // DWARF (e.g. crt1's _start) must not borrow a neighbour's line.
   prepare_module(module);
   Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(module, pc, &bias);
+  Dwarf_Die cu_storage;
+  Dwarf_Die* cu = unit_at(module, pc, &bias, cu_storage);
   if (cu == nullptr) {
     if (!symbol.function.empty()) frames.push_back(std::move(symbol));
     return frames;
   }
   std::string file;
   int line = 0;
-  if (Dwfl_Line* src = dwfl_module_getsrc(module, pc)) {
-    if (const char* name = dwfl_lineinfo(src, nullptr, &line, nullptr, nullptr, nullptr)) file = name;
+  if (Dwarf_Line* src = dwarf_getsrc_die(cu, pc - bias)) {
+    if (const char* name = dwarf_linesrc(src, nullptr, nullptr)) file = name;
+    if (dwarf_lineno(src, &line) != 0) line = 0;
   }
   Dwarf_Files* files = nullptr;
   std::size_t file_count = 0;
@@ -151,23 +176,9 @@ std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler d
 
   // Scopes innermost first: each inlined subroutine, then its caller, up to
   // the subprogram. The line of an outer frame is the inner one's call site.
-  // dwarf_getscopes also lists the abstract definition's scopes of inlined
-  // code: take the innermost scope only, then its physical parents.
   std::vector<Dwarf_Die> scopes;
-  Dwarf_Die* found = nullptr;
-  int count = dwarf_getscopes(cu, pc - bias, &found);
-  if (count > 0) {
-    Dwarf_Die innermost = found[0];
-    std::free(found);
-    found = nullptr;
-    count = dwarf_getscopes_die(&innermost, &found);
-    if (count > 0) scopes.assign(found, found + count);
-    std::free(found);
-  } else {
-    std::free(found);
-    scopes_at(cu, pc - bias, scopes);
-    std::reverse(scopes.begin(), scopes.end());
-  }
+  scopes_at(cu, pc - bias, scopes);
+  std::reverse(scopes.begin(), scopes.end());
   for (std::size_t i = 0; i < scopes.size(); ++i) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
