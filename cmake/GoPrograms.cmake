@@ -6,7 +6,6 @@
 #                 [GOROOT <dir> GOCACHE <dir>])   another toolchain (scripts/fetch-go-toolchains.sh)
 
 find_program(GO_EXECUTABLE go)
-set(GOPS_GO_CACHE ${CMAKE_BINARY_DIR}/go-cache)
 set(GOPS_GO_DIR ${CMAKE_BINARY_DIR}/go-bin)
 
 function(gops_go_program)
@@ -68,3 +67,7 @@ foreach(dir ${toolchain_dirs})
   endif()
 endforeach()
 set(GOPS_GO_TOOLCHAINS_CACHE ${toolchains_dir}/go-build-cache)
+# Debian's Go shares that cache too: every preset builds the same Go peers,
+# and the -trimpath and PIE builds recompile the standard library, which
+# the second preset then finds cached.
+set(GOPS_GO_CACHE ${GOPS_GO_TOOLCHAINS_CACHE}/system)

@@ -7,7 +7,8 @@
 # fuzzer finds a crash; the crashing input is left in the build dir's
 # fuzz-artifacts/.
 #
-#   scripts/run-fuzz.sh [SECONDS] [TARGET...]   # GOPS_FUZZ_BUILD_DIR overrides build/fuzz
+#   scripts/run-fuzz.sh [SECONDS] [TARGET...]   # GOPS_FUZZ_BUILD_DIR overrides build/fuzz,
+#                                               # GOPS_FUZZ_JOBS (default 2) runs that many at once
 #   scripts/run-fuzz.sh --build-only            # build the targets, run nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,16 +36,26 @@ artifacts=$build/fuzz-artifacts
 cp /bin/true "$seeds/binfmt_fuzz/bin-true"
 mkdir -p "$artifacts"
 
+# Two targets at a time, one per CPU; each writes its own log.
+run_one() {
+  local f=$1 seed_dirs=()
+  mkdir -p "$corpus/$f"
+  [[ -d "$seeds/$f" ]] && seed_dirs+=("$seeds/$f")
+  [[ -d "fuzz/corpus/$f" ]] && seed_dirs+=("fuzz/corpus/$f")
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$build/fuzz/$f" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/$f-" "$corpus/$f" "${seed_dirs[@]}" 2>"$build/$f.log"
+}
+declare -A pid_of
+for f in "${fuzzers[@]}"; do
+  while (($(jobs -rp | wc -l) >= ${GOPS_FUZZ_JOBS:-2})); do wait -n || true; done
+  run_one "$f" &
+  pid_of[$f]=$!
+done
 status=0
 total=0
 for f in "${fuzzers[@]}"; do
-  mkdir -p "$corpus/$f"
-  seed_dirs=()
-  [[ -d "$seeds/$f" ]] && seed_dirs+=("$seeds/$f")
-  [[ -d "fuzz/corpus/$f" ]] && seed_dirs+=("fuzz/corpus/$f")
-  if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "$build/fuzz/$f" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/$f-" "$corpus/$f" "${seed_dirs[@]}" 2>"$build/$f.log"; then
+  if ! wait "${pid_of[$f]}"; then
     echo "run-fuzz: $f found a problem; log: $build/$f.log, inputs: $artifacts/" >&2
     tail -40 "$build/$f.log" >&2
     status=1

@@ -23,15 +23,17 @@
 
 // The host's toolchain, captured where this header is compiled (the host's
 // code), not where the agent library was built.
+#define GOPS_AGENT_STR2_(x) #x
+#define GOPS_AGENT_STR_(x) GOPS_AGENT_STR2_(x)
 #if defined(__clang__)
-#define GOPS_AGENT_COMPILER_ "clang " __clang_version__
+#define GOPS_AGENT_COMPILER_                                                                  \
+  "clang " GOPS_AGENT_STR_(__clang_major__) "." GOPS_AGENT_STR_(__clang_minor__) "." GOPS_AGENT_STR_( \
+      __clang_patchlevel__)
 #elif defined(__GNUC__)
 #define GOPS_AGENT_COMPILER_ "GCC " __VERSION__
 #else
 #define GOPS_AGENT_COMPILER_ "unknown compiler"
 #endif
-#define GOPS_AGENT_STR2_(x) #x
-#define GOPS_AGENT_STR_(x) GOPS_AGENT_STR2_(x)
 #if defined(_LIBCPP_VERSION)
 #define GOPS_AGENT_STDLIB_ "libc++ " GOPS_AGENT_STR_(_LIBCPP_VERSION)
 #elif defined(__GLIBCXX__) && defined(_GLIBCXX_RELEASE)

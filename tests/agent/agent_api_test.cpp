@@ -59,7 +59,13 @@ TEST_F(AgentApi, ListenTwiceFailsAndCloseRemovesPortFileAndPort) {
 
 TEST_F(AgentApi, VersionNamesToolchainAndProgram) {
   std::string v = ask("\x04");
-  EXPECT_NE(v.find("compiler: GCC "), std::string::npos) << v;
+#if defined(__clang__)
+  std::string clang = "compiler: clang " + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) +
+                      "." + std::to_string(__clang_patchlevel__) + "\n";
+  EXPECT_NE(v.find(clang), std::string::npos) << v;
+#else
+  EXPECT_NE(v.find("compiler: GCC " __VERSION__ "\n"), std::string::npos) << v;
+#endif
   EXPECT_NE(v.find("C++ standard library: libstdc++ "), std::string::npos) << v;
   EXPECT_NE(v.find("C++ standard: C++20"), std::string::npos) << v;
   EXPECT_NE(v.find("program: api-test 7.1\n"), std::string::npos) << v;

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "support/sanitizers.hpp"
 #include "support/host_process.hpp"
 #include "support/raw_client.hpp"
 
@@ -40,12 +41,6 @@ std::size_t thread_count(pid_t pid) {
     if (line.rfind("Threads:", 0) == 0) return std::stoul(line.substr(8));
   return 0;
 }
-
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
@@ -205,12 +200,6 @@ TEST(AgentHost, CleanupChainsToTheHostsOwnHandler) {
   EXPECT_NE(host.child().output().find("host handler ran"), std::string::npos);
   EXPECT_FALSE(exists(host.port_file()));
 }
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 TEST(AgentHost, AllocatorFoundAtRunTime) {
   if (kSanitized) GTEST_SKIP() << "a sanitizer owns malloc: another allocator cannot be preloaded";

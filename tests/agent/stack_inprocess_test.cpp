@@ -18,16 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "support/sanitizers.hpp"
 #include "support/blocked_in.hpp"
 #include "support/in_process_agent.hpp"
 #include "support/raw_client.hpp"
 #include "support/process.hpp"
-
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
 
 extern "C" {
 void gops_stack_test_sleeper(int fd);
@@ -41,7 +36,7 @@ void gops_stack_test_spinner(const std::atomic<bool>* stop, std::atomic<bool>* s
 __attribute__((noinline)) void gops_stack_test_sleeper(int fd) {
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, kThreadSanitizer ? 20 : -1) <= 0) continue;  // timed out or interrupted
+    if (::poll(&p, 1, gops::test::kThreadSanitizer ? 20 : -1) <= 0) continue;  // timed out or interrupted
     char c;
     if (::read(fd, &c, 1) <= 0) break;
   }

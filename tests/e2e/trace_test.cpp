@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "support/sanitizers.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {
@@ -17,7 +18,7 @@ using nlohmann::json;
 
 // A sanitizer slows the host's handlers and wake-ups: the rhythm keeps its
 // shape but not the last milliseconds.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(GOPS_TEST_ASAN) || defined(GOPS_TEST_TSAN)
 constexpr double kRhythmToleranceMs = 10;
 #else
 constexpr double kRhythmToleranceMs = 5;  // 10% of 50 ms

@@ -3,7 +3,9 @@
 // instrumented, and its one-time setup (sigfillset on a global under its
 // own lock, read later by sigprocmask) shows up as a race through TSan's
 // interceptors, the first time any thread unwinds.
-#if defined(__SANITIZE_THREAD__)
+#include "support/sanitizers.hpp"
+
+#if defined(GOPS_TEST_TSAN)
 extern "C" const char* __tsan_default_suppressions();  // TSan's hook, called at start
 extern "C" const char* __tsan_default_suppressions() {
   return "called_from_lib:libunwind.so.8\n";
