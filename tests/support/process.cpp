@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,9 +33,15 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 // fork + exec with stdout/stderr to the given fds (-1: inherit), stdin from /dev/null.
 pid_t start(const std::vector<std::string>& argv, const Env& env, int out_fd, int err_fd) {
   auto args = c_argv(argv);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // A peer dies with the test that started it, even when the test dies
+    // without its destructors (a sanitizer's abort, ctest's timeout kill):
+    // a spinning peer left behind would load every later test and benchmark.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     setpgid(0, 0);
     // As from an interactive shell, whatever the test runner inherited (a
     // background job ignores SIGINT and SIGQUIT).
