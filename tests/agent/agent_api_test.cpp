@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/built_by.hpp"
 #include "support/in_process_agent.hpp"
 #include "support/raw_client.hpp"
 #include "support/process.hpp"
@@ -59,13 +60,7 @@ TEST_F(AgentApi, ListenTwiceFailsAndCloseRemovesPortFileAndPort) {
 
 TEST_F(AgentApi, VersionNamesToolchainAndProgram) {
   std::string v = ask("\x04");
-#if defined(__clang__)
-  std::string clang = "compiler: clang " + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) +
-                      "." + std::to_string(__clang_patchlevel__) + "\n";
-  EXPECT_NE(v.find(clang), std::string::npos) << v;
-#else
-  EXPECT_NE(v.find("compiler: GCC " __VERSION__ "\n"), std::string::npos) << v;
-#endif
+  EXPECT_NE(v.find(compiler_line()), std::string::npos) << v;
   EXPECT_NE(v.find("C++ standard library: libstdc++ "), std::string::npos) << v;
   EXPECT_NE(v.find("C++ standard: C++20"), std::string::npos) << v;
   EXPECT_NE(v.find("program: api-test 7.1\n"), std::string::npos) << v;

@@ -12,9 +12,9 @@
 #include <set>
 #include <string>
 
-#include "support/sanitizers.hpp"
 #include "support/host_process.hpp"
 #include "support/raw_client.hpp"
+#include "support/sanitizers.hpp"
 
 namespace gops::test {
 namespace {

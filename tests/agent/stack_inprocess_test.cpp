@@ -18,11 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "support/sanitizers.hpp"
 #include "support/blocked_in.hpp"
 #include "support/in_process_agent.hpp"
-#include "support/raw_client.hpp"
 #include "support/process.hpp"
+#include "support/raw_client.hpp"
+#include "support/sanitizers.hpp"
 
 extern "C" {
 void gops_stack_test_sleeper(int fd);

@@ -7,21 +7,11 @@
 #include <optional>
 #include <string>
 
+#include "support/built_by.hpp"
 #include "support/host_process.hpp"
 
 namespace gops::test {
 namespace {
-
-// agent_host is built by the compiler that builds this test.
-#if defined(__clang__)
-const std::string kClang = std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
-                           std::to_string(__clang_patchlevel__);
-const std::string kToolchain = " clang" + kClang;
-const std::string kCompiler = "compiler: clang " + kClang + "\n";
-#else
-const std::string kToolchain = " gcc";
-const std::string kCompiler = "compiler: GCC " __VERSION__ "\n";
-#endif
 
 RunResult gops(const HostProcess& host, const std::string& command) {
   return run({gops_cli(), command, std::to_string(host.pid())}, {{"GOPS_CONFIG_DIR", host.config_dir() + "/gops"}},
@@ -82,7 +72,7 @@ TEST(AgentCli, VersionShowsToolchainAndProgram) {
   HostProcess host({"--version", "cli-host 9"});
   RunResult r = gops(host, "version");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find(kCompiler), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(compiler_line()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("program: cli-host 9"), std::string::npos) << r.out;
 }
 
@@ -99,7 +89,7 @@ TEST(AgentCli, ListMarksTheAgentProcess) {
   auto marker = row.find_first_not_of(' ', name + 10);
   ASSERT_NE(marker, std::string::npos) << row;
   EXPECT_EQ(row[marker], '*') << "agent marker after the padded name: " << row;
-  EXPECT_NE(row.find(kToolchain), std::string::npos) << "the toolchain in the version column: " << row;
+  EXPECT_NE(row.find(toolchain_column()), std::string::npos) << "the toolchain in the version column: " << row;
 }
 
 }  // namespace

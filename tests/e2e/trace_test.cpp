@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "support/sanitizers.hpp"
 #include "support/process.hpp"
+#include "support/sanitizers.hpp"
 
 namespace gops::test {
 namespace {
