@@ -26,10 +26,10 @@ constexpr auto kPollCostPerThread = std::chrono::microseconds(2);
 
 }  // namespace
 
-Result<std::unique_ptr<Freeze>> Freeze::stop(pid_t pid, const FreezeOptions& options) {
+Result<std::unique_ptr<Freeze>> Freeze::stop(pid_t pid, const FreezeOptions& options, std::span<const pid_t> known) {
   if (pid == ::getpid()) return Error{"gops cannot stop its own process"};
   std::unique_ptr<Freeze> f(new Freeze(pid));
-  if (auto s = f->stop_all(options); !s) {
+  if (auto s = f->stop_all(options, known); !s) {
     f->thaw();
     return s.error();
   }
@@ -39,51 +39,68 @@ Result<std::unique_ptr<Freeze>> Freeze::stop(pid_t pid, const FreezeOptions& opt
 Freeze::~Freeze() { thaw(); }
 
 const FrozenThread* Freeze::find(pid_t tid) const {
-  for (const auto& t : threads_)
-    if (t.tid == tid) return &t;
-  return nullptr;
+  auto it = index_.find(tid);
+  return it == index_.end() ? nullptr : &threads_[it->second];
 }
 
-Status Freeze::seize_new_threads(std::vector<std::size_t>& pending) {
-  // Every new thread seized first (PTRACE_SEIZE does not stop it), then all
-  // interrupted in one run: the pause starts at the first interrupt, and
-  // 1000 seizes no longer fall inside it.
-  std::vector<std::size_t> seized_now;
-  for (pid_t tid : list_threads(pid_)) {
+Status Freeze::seize_new_threads(std::span<const pid_t> tids, std::vector<std::size_t>& pending) {
+  std::vector<std::size_t> fresh;
+  for (pid_t tid : tids) {
     if (index_.count(tid)) continue;
     FrozenThread t;
     t.tid = tid;
-    if (::ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
-      int err = errno;
-      if (err == ESRCH) continue;  // gone meanwhile
-      auto st = read_task_stat(pid_, tid);
-      if (!st) continue;
-      if (st->state == 'Z' || st->state == 'X') {
-        t.stop = ThreadStop::kZombie;
-        t.proc_state = st->state;
-        index_.emplace(tid, threads_.size());
-        threads_.push_back(t);
-        seized_.push_back(false);
-        continue;
-      }
-      return access_error(pid_, err, Access::kAttach);
-    }
     index_.emplace(tid, threads_.size());
-    seized_now.push_back(threads_.size());
+    fresh.push_back(threads_.size());
     threads_.push_back(t);
-    seized_.push_back(true);
+    seized_.push_back(false);
   }
-  for (std::size_t i : seized_now) {
-    if (!started_) {
-      started_ = true;
-      first_interrupt_ = Clock::now();
-    }
-    if (::ptrace(PTRACE_INTERRUPT, threads_[i].tid, nullptr, nullptr) != 0 && errno == ESRCH) {
-      threads_[i].stop = ThreadStop::kExited;
+  if (fresh.empty()) return Ok{};
+  // Every new thread seized first (PTRACE_SEIZE does not stop it), then all
+  // interrupted in one run: the pause starts at the first interrupt, and
+  // 1000 seizes no longer fall inside it. Each by the lane that will trace
+  // it; the lanes write only their own threads' slots.
+  std::vector<int> seize_errors(fresh.size(), 0);
+  lanes_->run([&](std::size_t lane) {
+    for (std::size_t k = 0; k < fresh.size(); ++k)
+      if (owns(lane, fresh[k]) && ::ptrace(PTRACE_SEIZE, threads_[fresh[k]].tid, nullptr, nullptr) != 0)
+        seize_errors[k] = errno;
+  });
+  std::vector<std::size_t> seized_now;
+  for (std::size_t k = 0; k < fresh.size(); ++k) {
+    FrozenThread& t = threads_[fresh[k]];
+    if (seize_errors[k] == 0) {
+      seized_[fresh[k]] = true;
+      seized_now.push_back(fresh[k]);
       continue;
     }
-    pending.push_back(i);
+    t.stop = ThreadStop::kExited;  // unless /proc says otherwise
+    if (seize_errors[k] == ESRCH) continue;  // gone meanwhile
+    auto st = read_task_stat(pid_, t.tid);
+    if (!st) continue;
+    if (st->state == 'Z' || st->state == 'X') {
+      t.stop = ThreadStop::kZombie;
+      t.proc_state = st->state;
+      continue;
+    }
+    return access_error(pid_, seize_errors[k], Access::kAttach);
   }
+  if (seized_now.empty()) return Ok{};
+  if (!started_) {
+    started_ = true;
+    first_interrupt_ = Clock::now();
+  }
+  std::vector<char> running(seized_now.size(), 1);
+  lanes_->run([&](std::size_t lane) {
+    for (std::size_t k = 0; k < seized_now.size(); ++k) {
+      if (!owns(lane, seized_now[k])) continue;
+      if (::ptrace(PTRACE_INTERRUPT, threads_[seized_now[k]].tid, nullptr, nullptr) != 0 && errno == ESRCH) {
+        threads_[seized_now[k]].stop = ThreadStop::kExited;
+        running[k] = 0;
+      }
+    }
+  });
+  for (std::size_t k = 0; k < seized_now.size(); ++k)
+    if (running[k]) pending.push_back(seized_now[k]);
   return Ok{};
 }
 
@@ -105,8 +122,8 @@ bool Freeze::poll(FrozenThread& t) {
   // signal on its way to the thread, caught first by us: the thread is
   // stopped all the same, and gets the signal back when we detach.
   if ((status >> 16) != PTRACE_EVENT_STOP) t.signal = WSTOPSIG(status);
+  // Its registers are read by its own lane (read_stopped_registers).
   t.stop = ThreadStop::kStopped;
-  if (auto regs = read_registers(t.tid)) t.regs = *regs;
   return true;
 }
 
@@ -172,35 +189,71 @@ void Freeze::wait_for_stops(std::vector<std::size_t>& pending, const FreezeOptio
   pending.clear();
 }
 
-Status Freeze::stop_all(const FreezeOptions& options) {
+// True when every thread of the process is known to be held: each one
+// seized has stopped (or exited and been reaped), so none runs to start
+// another, and the kernel's count of the process's threads is theirs. A
+// zombie main thread counts there until the process ends.
+bool Freeze::none_missed() const {
+  long held = 0;
+  for (const FrozenThread& t : threads_) {
+    if (t.stop == ThreadStop::kStopped || (t.stop == ThreadStop::kZombie && t.tid == pid_))
+      ++held;
+    else if (t.stop != ThreadStop::kExited)
+      return false;  // may run, and start threads
+  }
+  auto count = read_thread_count(pid_);
+  return count && *count == held;
+}
+
+Status Freeze::stop_all(const FreezeOptions& options, std::span<const pid_t> known) {
   std::vector<std::size_t> pending;
   for (int round = 0; round < kMaxRescans; ++round) {
     std::size_t before = threads_.size();
-    if (auto s = seize_new_threads(pending); !s) return s;
+    std::vector<pid_t> listed;
+    if (round > 0 || known.empty()) listed = list_threads(pid_);
+    std::span<const pid_t> tids = round == 0 && !known.empty() ? known : listed;
+    if (!lanes_) {
+      auto lanes = TracerLanes::create(TracerLanes::suggested(tids.size()));
+      if (!lanes) return lanes.error();
+      lanes_ = std::move(*lanes);
+    }
+    if (auto s = seize_new_threads(tids, pending); !s) return s;
     if (threads_.empty()) return access_error(pid_, ESRCH, Access::kAttach);
     if (threads_.size() == before) break;  // no new thread: every one is seen
     wait_for_stops(pending, options);
     if (guard_.terminating()) return Error{"interrupted"};
+    if (none_missed()) break;
   }
+  read_stopped_registers();
   bool any = std::any_of(threads_.begin(), threads_.end(), [](const FrozenThread& t) { return t.stop == ThreadStop::kStopped; });
   if (!any) return Error{"process " + std::to_string(pid_) + " has no thread that could be stopped"};
   return Ok{};
 }
 
+void Freeze::read_stopped_registers() {
+  lanes_->run([&](std::size_t lane) {
+    for (std::size_t i = lane; i < threads_.size(); i += lanes_->size()) {
+      FrozenThread& t = threads_[i];
+      if (t.stop != ThreadStop::kStopped) continue;
+      if (auto regs = read_registers(t.tid)) t.regs = *regs;
+    }
+  });
+}
+
 std::chrono::nanoseconds Freeze::thaw() {
   if (thawed_) return paused_;
   thawed_ = true;
-  for (std::size_t i = 0; i < threads_.size(); ++i) {
-    FrozenThread& t = threads_[i];
-    if (!seized_[i] || t.stop == ThreadStop::kExited) continue;
-    // One that has stopped since we gave up on it can be let go now.
-    if (t.stop != ThreadStop::kStopped) {
-      int status = 0;
-      if (::waitpid(t.tid, &status, __WALL | WNOHANG) != t.tid || !WIFSTOPPED(status)) continue;
-      if ((status >> 16) != PTRACE_EVENT_STOP) t.signal = WSTOPSIG(status);
+  if (!lanes_) return paused_;  // nothing was seized
+  // A thread stopped by a signal on its way to it is let go with it.
+  lanes_->run([&](std::size_t lane) {
+    for (std::size_t i = lane; i < threads_.size(); i += lanes_->size()) {
+      const FrozenThread& t = threads_[i];
+      if (seized_[i] && t.stop == ThreadStop::kStopped && t.signal != 0)
+        ::ptrace(PTRACE_DETACH, t.tid, nullptr, reinterpret_cast<void*>(static_cast<long>(t.signal)));
     }
-    ::ptrace(PTRACE_DETACH, t.tid, nullptr, reinterpret_cast<void*>(static_cast<long>(t.signal)));
-  }
+  });
+  // Every other thread, stopped or not, as each lane ends.
+  lanes_.reset();
   if (started_) paused_ = Clock::now() - first_interrupt_;
   return paused_;
 }

@@ -1,29 +1,35 @@
 // Stopping every thread of a process for a consistent snapshot, briefly:
-// PTRACE_SEIZE + PTRACE_INTERRUPT of each thread (threads created while
-// this runs are caught by rescanning until no new one appears), a wait for
-// each stop with a deadline, the registers of each stopped thread, and a
-// detach that happens on every path: thaw(), the destructor, an error half
-// way, and a SIGINT/SIGTERM/SIGHUP/SIGQUIT to this process (blocked while
-// the target is stopped, noticed, and delivered after the detach; see
+// PTRACE_SEIZE + PTRACE_INTERRUPT of each thread, a wait for each stop
+// with a deadline, the registers of each stopped thread, and a detach that
+// happens on every path: thaw(), the destructor, an error half way, and a
+// SIGINT/SIGTERM/SIGHUP/SIGQUIT to this process (blocked while the target
+// is stopped, noticed, and delivered after the detach; see
 // signal_guard.hpp). Should this process die anyway (SIGKILL, a crash),
-// the kernel detaches its tracees and they run on.
+// the kernel detaches its tracees and they run on. The ptrace calls are
+// shared out over a few threads of ours (tracer_lanes.hpp).
+//
+// Threads created while this runs are caught by listing the threads again
+// until no new one appears. When every thread seized has stopped, none is
+// left to start another, and the kernel's thread count tells whether one
+// was missed, without listing 1000 threads again inside the pause.
 //
 // A thread that cannot stop (a zombie, or in uninterruptible sleep: state
 // D) is not waited for past a short grace time; it is reported with the
-// state /proc gives it. Such a thread stays seized until it stops or this
-// process exits, whichever comes first; either way it then runs on.
+// state /proc gives it, and let go with the others.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "attach/registers.hpp"
 #include "attach/signal_guard.hpp"
+#include "attach/tracer_lanes.hpp"
 #include "common/result.hpp"
 
 namespace gops::attach {
@@ -57,7 +63,10 @@ class Freeze {
   // read but not to stop (already traced, permissions: access_error.hpp),
   // or a termination signal arrived meanwhile ("interrupted"; the target
   // runs again before this returns).
-  static Result<std::unique_ptr<Freeze>> stop(pid_t pid, const FreezeOptions& options = {});
+  // `known`: the thread ids if the caller has just listed them (saves a
+  // listing); threads started since are found all the same.
+  static Result<std::unique_ptr<Freeze>> stop(pid_t pid, const FreezeOptions& options = {},
+                                              std::span<const pid_t> known = {});
 
   ~Freeze();
   Freeze(const Freeze&) = delete;
@@ -77,13 +86,19 @@ class Freeze {
 
  private:
   explicit Freeze(pid_t pid) : pid_(pid) {}
-  Status stop_all(const FreezeOptions& options);
-  Status seize_new_threads(std::vector<std::size_t>& pending);
+  Status stop_all(const FreezeOptions& options, std::span<const pid_t> known);
+  Status seize_new_threads(std::span<const pid_t> tids, std::vector<std::size_t>& pending);
+  bool none_missed() const;
+  void read_stopped_registers();
+  // The lane that traces threads_[i].
+  bool owns(std::size_t lane, std::size_t i) const { return i % lanes_->size() == lane; }
   void wait_for_stops(std::vector<std::size_t>& pending, const FreezeOptions& options);
   bool poll(FrozenThread& t);  // true when t no longer waits
 
   // Declared first: destroyed last, after the destructor has detached.
+  // The lanes start with the termination signals blocked by the guard.
   SignalGuard guard_;
+  std::unique_ptr<TracerLanes> lanes_;  // made once the threads are counted
   pid_t pid_;
   std::vector<FrozenThread> threads_;
   std::vector<bool> seized_;  // parallel to threads_

@@ -111,6 +111,25 @@ std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const 
   return out;
 }
 
+std::optional<long> read_thread_count(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  auto text = read_small(path);
+  if (!text) return std::nullopt;
+  // Fields after the name: state is field 3, num_threads field 20.
+  auto close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(*text).substr(close + 1);
+  for (int field = 3; field < 20; ++field) {
+    auto space = rest.find(' ', 1);
+    if (space == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(space);
+  }
+  long count = 0;
+  if (!parse_number(rest, count) || count <= 0) return std::nullopt;
+  return count;
+}
+
 std::optional<ProcessStatus> read_process_status(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));

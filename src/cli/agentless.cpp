@@ -149,7 +149,8 @@ Result<goruntime::Capture> capture_frozen(pid_t pid, const goruntime::GoProcess&
   auto capture = goruntime::capture_goroutines(process, options);
   auto paused = (*freeze)->thaw();
   std::size_t not_stopped = 0;
-  for (const auto& t : (*freeze)->threads()) not_stopped += t.stop != attach::ThreadStop::kStopped;
+  for (const auto& t : (*freeze)->threads())
+    not_stopped += t.stop != attach::ThreadStop::kStopped && t.stop != attach::ThreadStop::kExited;
   freeze->reset();  // a SIGINT/SIGTERM that came meanwhile ends gops here
   if (!capture) return capture.error();
   summary = goruntime::dump_summary(*capture);

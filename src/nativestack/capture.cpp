@@ -129,7 +129,7 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
   CopyArena arena((tids.size() + tids.size() / 8 + 4) * kArenaPerThread);
   std::size_t arena_used = 0;
 
-  auto freeze = attach::Freeze::stop(pid, options.freeze);
+  auto freeze = attach::Freeze::stop(pid, options.freeze, tids);
   if (!freeze) return freeze.error();
   const std::vector<attach::FrozenThread>& stopped = (*freeze)->threads();
   pid_t reader = pid;

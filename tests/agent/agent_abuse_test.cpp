@@ -45,7 +45,11 @@ class AgentAbuse : public ::testing::Test {
     auto r = agent::listen(options);
     ASSERT_TRUE(r.ok) << r.error;
     port_ = r.port;
+    // The baseline once the agent has served a request: nothing of its
+    // start-up is still open then.
+    ASSERT_TRUE(raw_request(port_, "\x04", std::chrono::seconds(10)).eof);
     baseline_fds_ = open_fd_count();
+    baseline_list_ = open_fds();
   }
 
   // The checks that follow every abuse.
@@ -57,12 +61,13 @@ class AgentAbuse : public ::testing::Test {
     EXPECT_TRUE(eventually([&] { return progress_.load() > before + 5; }, std::chrono::seconds(5)))
         << "the host's worker thread stalled";
     EXPECT_TRUE(eventually([&] { return open_fd_count() == baseline_fds_; }, std::chrono::seconds(15)))
-        << "fds: " << open_fd_count() << " now, " << baseline_fds_ << " before";
+        << "fds: " << open_fd_count() << " now:\n" << open_fds() << baseline_fds_ << " before:\n" << baseline_list_;
   }
 
   TempDir dir_;
   std::uint16_t port_ = 0;
   int baseline_fds_ = 0;
+  std::string baseline_list_;
   std::atomic<bool> stop_{false};
   std::atomic<unsigned long> progress_{0};
   std::thread worker_;

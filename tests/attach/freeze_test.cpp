@@ -61,6 +61,23 @@ TEST(Freeze, DestroyingTheFreezeDetaches) {
   EXPECT_EQ(thread_states(t.pid).find('t'), std::string::npos);
 }
 
+// Enough threads for the ptrace work to be shared out over several of ours
+// (tracer_lanes.hpp): each is still stopped, read and let go.
+TEST(Freeze, ManyThreadsAreStoppedReadAndLetGo) {
+  auto t = AttachTarget::start(300, "blocked");
+  auto f = Freeze::stop(t.pid);
+  ASSERT_TRUE(f.ok()) << f.message();
+  const auto& threads = (*f)->threads();
+  EXPECT_EQ(threads.size(), attach::list_threads(t.pid).size());
+  for (const auto& th : threads) {
+    EXPECT_EQ(th.stop, ThreadStop::kStopped) << th.tid;
+    EXPECT_NE(th.regs.sp, 0u) << th.tid;
+  }
+  EXPECT_EQ(thread_states(t.pid), std::string(threads.size(), 't'));
+  (*f)->thaw();
+  EXPECT_EQ(thread_states(t.pid).find('t'), std::string::npos) << "every thread let go by the time thaw returns";
+}
+
 TEST(Freeze, ThreadsCreatedMeanwhileAreStoppedToo) {
   auto t = AttachTarget::start(2, "churn");
   for (int round = 0; round < 20; ++round) {

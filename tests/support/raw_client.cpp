@@ -73,6 +73,21 @@ int open_fd_count() {
   return n - 1;  // the DIR's own descriptor
 }
 
+std::string open_fds() {
+  std::string out;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char target[256] = {};
+    std::string link = std::string("/proc/self/fd/") + e->d_name;
+    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    out += std::string(e->d_name) + " -> " + (n > 0 ? std::string(target, static_cast<std::size_t>(n)) : "?") + "\n";
+  }
+  ::closedir(d);
+  return out;
+}
+
 uid_t throwaway_user() {
   constexpr const char* kUser = "gops-agent-test";
   if (passwd* pw = ::getpwnam(kUser)) return pw->pw_uid;

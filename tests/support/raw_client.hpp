@@ -27,6 +27,7 @@ int raw_connect(std::uint16_t port);
 RawReply read_to_end(int fd, std::chrono::milliseconds timeout);
 
 int open_fd_count();  // entries in /proc/self/fd
+std::string open_fds();  // "FD -> target" per line, for a failure message
 
 // The uid of a throwaway system user, created when missing (needs root);
 // 0 if it cannot be made.

@@ -3,7 +3,8 @@
 // known pattern next to an unmapped hole. It prints where they are:
 //   ready pid=P buffer=ADDR size=N hole=ADDR progress=ADDR
 // Modes (argv[2]): "plain"; "zombie-main" (the main thread exits, the
-// others run on); "churn" (a thread creates short-lived threads nonstop).
+// others run on); "churn" (a thread creates short-lived threads nonstop);
+// "blocked" (every thread blocks in read(), none spins).
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
   for (long i = 0; i < page; ++i) region[i] = static_cast<unsigned char>(i * 7 + 3);
   for (long i = 0; i < page; ++i) region[2 * page + i] = static_cast<unsigned char>(i * 5 + 1);
 
-  for (int i = 0; i < threads; ++i) std::thread(i % 2 == 0 ? spin : block).detach();
+  for (int i = 0; i < threads; ++i) std::thread(i % 2 == 0 && mode != "blocked" ? spin : block).detach();
   if (mode == "churn") std::thread(churn).detach();
 
   std::printf("ready pid=%d buffer=%p size=%ld hole=%p progress=%p\n", static_cast<int>(::getpid()),
