@@ -240,6 +240,15 @@ void Freeze::read_stopped_registers() {
   });
 }
 
+void Freeze::share_out(const std::function<void(std::size_t lane, std::size_t lanes)>& job) {
+  if (!lanes_ || thawed_) {
+    job(0, 1);
+    return;
+  }
+  const std::size_t lanes = lanes_->size();
+  lanes_->run([&](std::size_t lane) { job(lane, lanes); });
+}
+
 std::chrono::nanoseconds Freeze::thaw() {
   if (thawed_) return paused_;
   thawed_ = true;

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -78,6 +79,11 @@ class Freeze {
 
   // A termination signal is waiting: wrap up and thaw.
   bool interrupted() const { return guard_.terminating(); }
+
+  // Runs job(lane, lanes) on each of the freeze's threads at once while the
+  // target is stopped, for work that must fit in the pause and splits
+  // (copying the stopped threads' stacks). Jobs must not throw.
+  void share_out(const std::function<void(std::size_t lane, std::size_t lanes)>& job);
 
   // Lets every thread run again (idempotent). Returns how long the target
   // was stopped: from the first interrupt to the last detach.

@@ -1,5 +1,6 @@
 #include "attach/tracer_lanes.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -59,6 +60,9 @@ void TracerLanes::work(std::size_t lane) {
   std::size_t seen = 0;
   std::unique_lock lock(mutex_);
   tids_[lane] = static_cast<pid_t>(::syscall(SYS_gettid));
+  sched_param fifo{};
+  fifo.sched_priority = 1;
+  (void)::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &fifo);
   for (;;) {
     wake_.wait(lock, [&] { return ending_ || generation_ != seen; });
     if (ending_) return;

@@ -12,6 +12,13 @@
 // PTRACE_DETACH one by one. A target thread stopped by a signal rather
 // than by us is detached with that signal explicitly, by the freeze.
 //
+// Where this process may (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO above
+// 0), the lanes run as SCHED_FIFO at the lowest real-time priority, for
+// their short life: each interrupt and each release wakes a target thread,
+// which otherwise preempts the lane that woke it; 1000 threads were
+// stopped for 17 ms instead of 26 (bench/run-native-stack-bench.sh). They
+// never spin: between jobs they wait, and the target's threads run.
+//
 // The lanes are started by create() and run each job handed to them until
 // they end. They take the signal mask of the thread that creates them
 // (the freeze blocks its termination signals first), so no signal is

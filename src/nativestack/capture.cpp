@@ -62,12 +62,16 @@ std::size_t copy_window(pid_t pid, std::uint64_t addr, std::uint8_t* out, std::s
 }
 
 // Arena bytes per thread: two pages covers the used stack of a thread parked
-// in a system call and the thread block above it.
+// in a system call and the thread block above it (about 2.1 KiB for 1000
+// threads parked in a futex). Only one page per thread is made present
+// before the stop: on a virtual machine, zeroing memory the host has not
+// backed yet cost more than the page faults of the rare deeper stacks.
 constexpr std::size_t kArenaPerThread = 8192;
+constexpr std::size_t kArenaPresentPerThread = 4096;
 
 }  // namespace
 
-CopyArena::CopyArena(std::size_t size) {
+CopyArena::CopyArena(std::size_t size, std::size_t present) {
   if (size == 0) return;
   // In huge pages where the kernel allows them (transparent huge pages on
   // madvise, Debian's default): populating 9 MB page by page cost 2300
@@ -80,9 +84,10 @@ CopyArena::CopyArena(std::size_t size) {
   data_ = mapped_ + ((at + kHugePage - 1) / kHugePage * kHugePage - at);
   size_ = size;
   ::madvise(data_, size_, MADV_HUGEPAGE);
-  // Every page present before the stop.
-  if (::madvise(data_, size_, MADV_POPULATE_WRITE) != 0)
-    for (std::size_t i = 0; i < size_; i += 4096) data_[i] = 0;
+  // The first `present` bytes' pages present before the stop.
+  present = std::min((present + kHugePage - 1) / kHugePage * kHugePage, size_);
+  if (::madvise(data_, present, MADV_POPULATE_WRITE) != 0)
+    for (std::size_t i = 0; i < present; i += 4096) data_[i] = 0;
 }
 
 CopyArena::~CopyArena() {
@@ -126,7 +131,8 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
       break;
     }
   auto maps = read_mappings(pid, live);
-  CopyArena arena((tids.size() + tids.size() / 8 + 4) * kArenaPerThread);
+  const std::size_t room = tids.size() + tids.size() / 8 + 4;
+  CopyArena arena(room * kArenaPerThread, room * kArenaPresentPerThread);
   std::size_t arena_used = 0;
 
   auto freeze = attach::Freeze::stop(pid, options.freeze, tids);
@@ -175,7 +181,13 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
     if ((*freeze)->interrupted()) break;  // ^C: let go now, the dump is not wanted
   }
   if (!(*freeze)->interrupted()) {
-    (void)attach::ProcessMemory(reader).read_batch(batch);
+    // The windows split over the freeze's threads, a run of them each.
+    std::span<attach::ReadPiece> pieces(batch);
+    (*freeze)->share_out([&](std::size_t lane, std::size_t lanes) {
+      std::size_t per = (pieces.size() + lanes - 1) / lanes;
+      std::size_t from = std::min(pieces.size(), lane * per);
+      (void)attach::ProcessMemory(reader).read_batch(pieces.subspan(from, std::min(per, pieces.size() - from)));
+    });
     for (std::size_t k = 0; k < batch.size(); ++k) {
       std::size_t i = batch_thread[k];
       // A window that failed whole (the mapping changed since): alone.

@@ -20,12 +20,14 @@
 
 namespace gops::nativestack {
 
-// Memory for the copies, its pages made present before the stop (none of
-// their page faults lands in the pause), in huge pages where it can.
+// Memory for the copies, the part they are expected to use made present
+// before the stop (no page fault of theirs lands in the pause), in huge
+// pages where it can.
 class CopyArena {
  public:
   CopyArena() = default;
-  explicit CopyArena(std::size_t size);
+  // `size` bytes, of which the first `present` are touched now.
+  CopyArena(std::size_t size, std::size_t present);
   ~CopyArena();
   CopyArena(CopyArena&& other) noexcept;
   CopyArena& operator=(CopyArena&& other) noexcept;
