@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <string_view>
+#include <system_error>
+#include <thread>
 
 namespace gops::attach {
 namespace {
@@ -82,12 +84,12 @@ std::optional<TaskStat> read_task_stat(pid_t pid, pid_t tid) {
   return parse_task_stat(*text);
 }
 
-std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const pid_t> tids) {
-  std::vector<std::optional<TaskStat>> out(tids.size());
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
-  int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  for (std::size_t i = 0; i < tids.size(); ++i) {
+namespace {
+
+// read_task_stats over tids[from, to), into out[from, to).
+void read_task_stats_into(pid_t pid, int dir, std::span<const pid_t> tids, std::size_t from, std::size_t to,
+                          std::vector<std::optional<TaskStat>>& out) {
+  for (std::size_t i = from; i < to; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "%d/stat", static_cast<int>(tids[i]));
     int fd = dir < 0 ? -1 : ::openat(dir, name, O_RDONLY | O_CLOEXEC);
@@ -107,6 +109,30 @@ std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const 
     else if (n != 0)
       out[i] = read_task_stat(pid, tids[i]);
   }
+}
+
+// From this many threads on, a second thread reads half of them (1000
+// files: about 11 ms from one thread, 8 from two, on two CPUs).
+constexpr std::size_t kSplitFrom = 256;
+
+}  // namespace
+
+std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const pid_t> tids) {
+  std::vector<std::optional<TaskStat>> out(tids.size());
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
+  int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::size_t half = tids.size() >= kSplitFrom && std::thread::hardware_concurrency() > 1 ? tids.size() / 2 : 0;
+  std::thread helper;
+  if (half > 0) {
+    try {
+      helper = std::thread(read_task_stats_into, pid, dir, tids, half, tids.size(), std::ref(out));
+    } catch (const std::system_error&) {
+      half = 0;  // all on this thread
+    }
+  }
+  read_task_stats_into(pid, dir, tids, 0, half > 0 ? half : tids.size(), out);
+  if (helper.joinable()) helper.join();
   if (dir >= 0) ::close(dir);
   return out;
 }

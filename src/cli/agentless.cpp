@@ -19,6 +19,7 @@
 #include "nativestack/native_stack.hpp"
 #include "protocol/port_file.hpp"
 #include "stackdump/stack_dump.hpp"
+#include "symbolize/inflated_debug_file.hpp"
 
 namespace gops::cli {
 namespace {
@@ -105,6 +106,7 @@ int native_stack(pid_t pid, const AgentlessOptions& options) {
   if (kernel_thread(pid))
     return fail("process " + std::to_string(pid) + " is a kernel thread: it has no user-space stack to show");
   grow_heap_in_huge_pages(32u << 20);
+  symbolize::allow_inflate_helper_thread();
   auto dump = nativestack::dump_native_stacks(pid);
   if (!dump) return any_thread_alive(pid) ? fail(dump.message()) : fail_reading(pid, dump.message());
   print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));

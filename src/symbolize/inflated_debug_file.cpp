@@ -7,14 +7,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace gops::symbolize {
 namespace {
+
+std::atomic<bool> helper_allowed{false};
 
 // Bounds on what one file may inflate to: deflate cannot expand more than
 // about 1032:1, and no debug file needs a gigabyte.
@@ -150,6 +155,47 @@ bool write_all(int fd, const std::uint8_t* p, std::uint64_t n, std::uint64_t off
   return true;
 }
 
+// Inflates `plans` into out_fd (or marks them dropped), each section header
+// rewritten to point at its inflated bytes. False if any fails.
+bool inflate_plans(const std::uint8_t* file, const Elf64_Ehdr& eh, const std::vector<const Plan*>& plans, int out_fd) {
+  std::uint64_t largest = 0;
+  for (const Plan* p : plans) largest = std::max(largest, p->drop ? 0 : p->out_size);
+  Scratch scratch(largest);
+  libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+  if (scratch.data() == nullptr || inflater == nullptr) {
+    if (inflater != nullptr) libdeflate_free_decompressor(inflater);
+    return false;
+  }
+  bool ok = true;
+  for (const Plan* p : plans) {
+    Elf64_Shdr s;
+    const std::uint64_t header_at = eh.e_shoff + p->index * sizeof s;
+    std::memcpy(&s, file + header_at, sizeof s);
+    s.sh_flags &= ~static_cast<std::uint64_t>(SHF_COMPRESSED);
+    if (p->drop) {
+      s.sh_type = SHT_NOBITS;
+    } else {
+      // The exact size or nothing: a stream that ends early or runs over is
+      // an error (a null actual size asks libdeflate for exactly out_size).
+      if (libdeflate_zlib_decompress(inflater, file + p->in_offset, p->in_size, scratch.data(), p->out_size,
+                                     nullptr) != LIBDEFLATE_SUCCESS ||
+          !write_all(out_fd, scratch.data(), p->out_size, p->out_offset)) {
+        ok = false;
+        break;
+      }
+      s.sh_offset = p->out_offset;
+      s.sh_size = p->out_size;
+      s.sh_addralign = p->align;
+    }
+    if (!write_all(out_fd, reinterpret_cast<const std::uint8_t*>(&s), sizeof s, header_at)) {
+      ok = false;
+      break;
+    }
+  }
+  libdeflate_free_decompressor(inflater);
+  return ok;
+}
+
 // The copy, in a memfd written with pwrite (the kernel allocates its pages
 // without a fault each); -1 if anything fails.
 int build_copy(const std::uint8_t* file, std::uint64_t size) {
@@ -175,48 +221,34 @@ int build_copy(const std::uint8_t* file, std::uint64_t size) {
   }
   if (at < size && !write_all(out_fd, file + at, size - at, at)) return fail();
 
-  std::uint64_t largest = 0;
-  for (const Plan& p : plans) largest = std::max(largest, p.out_size);
-  Scratch scratch(largest);
-  libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
-  if (scratch.data() == nullptr || inflater == nullptr) {
-    if (inflater != nullptr) libdeflate_free_decompressor(inflater);
-    return fail();
-  }
   Elf64_Ehdr eh;
   std::memcpy(&eh, file, sizeof eh);
-  bool ok = true;
-  for (const Plan& p : plans) {
-    Elf64_Shdr s;
-    const std::uint64_t header_at = eh.e_shoff + p.index * sizeof s;
-    std::memcpy(&s, file + header_at, sizeof s);
-    s.sh_flags &= ~static_cast<std::uint64_t>(SHF_COMPRESSED);
-    if (p.drop) {
-      s.sh_type = SHT_NOBITS;
-    } else {
-      // The exact size or nothing: a stream that ends early or runs over is
-      // an error (a null actual size asks libdeflate for exactly out_size).
-      if (libdeflate_zlib_decompress(inflater, file + p.in_offset, p.in_size, scratch.data(), p.out_size, nullptr) !=
-              LIBDEFLATE_SUCCESS ||
-          !write_all(out_fd, scratch.data(), p.out_size, p.out_offset)) {
-        ok = false;
-        break;
-      }
-      s.sh_offset = p.out_offset;
-      s.sh_size = p.out_size;
-      s.sh_addralign = p.align;
-    }
-    if (!write_all(out_fd, reinterpret_cast<const std::uint8_t*>(&s), sizeof s, header_at)) {
-      ok = false;
-      break;
+  // With a helper allowed, it takes the largest section (.debug_info, often
+  // twice the rest together) while this thread does the others.
+  std::size_t largest = 0;
+  for (std::size_t i = 0; i < plans.size(); ++i)
+    if (plans[i].out_size > plans[largest].out_size) largest = i;
+  std::vector<const Plan*> mine;
+  for (std::size_t i = 0; i < plans.size(); ++i)
+    if (!helper_allowed.load(std::memory_order_relaxed) || i != largest) mine.push_back(&plans[i]);
+  bool helper_ok = true;
+  std::thread helper;
+  if (mine.size() < plans.size()) {
+    try {
+      helper = std::thread([&] { helper_ok = inflate_plans(file, eh, {&plans[largest]}, out_fd); });
+    } catch (const std::system_error&) {
+      mine.push_back(&plans[largest]);
     }
   }
-  libdeflate_free_decompressor(inflater);
-  if (!ok) return fail();
+  bool ok = inflate_plans(file, eh, mine, out_fd);
+  if (helper.joinable()) helper.join();
+  if (!ok || !helper_ok) return fail();
   return out_fd;
 }
 
 }  // namespace
+
+void allow_inflate_helper_thread() { helper_allowed.store(true, std::memory_order_relaxed); }
 
 int inflate_debug_sections(int fd) {
   struct stat st {};

@@ -26,4 +26,9 @@ namespace gops::symbolize {
 // itself when it has none or they cannot be inflated. Never fails.
 int inflate_debug_sections(int fd);
 
+// From now on, a second thread inflates a file's largest section while the
+// calling thread does the others (for the CLI: the agent, a guest in its
+// host's process, starts no thread it can do without).
+void allow_inflate_helper_thread();
+
 }  // namespace gops::symbolize
