@@ -106,7 +106,7 @@ int native_stack(pid_t pid, const AgentlessOptions& options) {
   if (kernel_thread(pid))
     return fail("process " + std::to_string(pid) + " is a kernel thread: it has no user-space stack to show");
   grow_heap_in_huge_pages(32u << 20);
-  symbolize::allow_inflate_helper_thread();
+  symbolize::use_cli_inflation();
   auto dump = nativestack::dump_native_stacks(pid);
   if (!dump) return any_thread_alive(pid) ? fail(dump.message()) : fail_reading(pid, dump.message());
   print(options.json ? stackdump::to_json(*dump) : stackdump::format_native(*dump));

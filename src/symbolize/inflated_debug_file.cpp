@@ -16,10 +16,22 @@
 #include <thread>
 #include <vector>
 
+#include "symbolize/debug_cache.hpp"
+
 namespace gops::symbolize {
 namespace {
 
-std::atomic<bool> helper_allowed{false};
+// Set by use_cli_inflation().
+std::atomic<bool> cli_inflation{false};
+
+// The CLI's cache of inflated copies: opened on first use (a command that
+// inflates nothing makes no directory); nullptr outside the CLI or where no
+// cache dir is usable.
+DebugCache* cli_cache() {
+  if (!cli_inflation.load(std::memory_order_relaxed)) return nullptr;
+  static DebugCache* cache = DebugCache::open_default().release();  // lives as long as the process
+  return cache;
+}
 
 // Bounds on what one file may inflate to: deflate cannot expand more than
 // about 1032:1, and no debug file needs a gigabyte.
@@ -230,7 +242,7 @@ int build_copy(const std::uint8_t* file, std::uint64_t size) {
     if (plans[i].out_size > plans[largest].out_size) largest = i;
   std::vector<const Plan*> mine;
   for (std::size_t i = 0; i < plans.size(); ++i)
-    if (!helper_allowed.load(std::memory_order_relaxed) || i != largest) mine.push_back(&plans[i]);
+    if (!cli_inflation.load(std::memory_order_relaxed) || i != largest) mine.push_back(&plans[i]);
   bool helper_ok = true;
   std::thread helper;
   if (mine.size() < plans.size()) {
@@ -248,18 +260,27 @@ int build_copy(const std::uint8_t* file, std::uint64_t size) {
 
 }  // namespace
 
-void allow_inflate_helper_thread() { helper_allowed.store(true, std::memory_order_relaxed); }
+void use_cli_inflation() { cli_inflation.store(true, std::memory_order_relaxed); }
 
 int inflate_debug_sections(int fd) {
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(sizeof(Elf64_Ehdr)))
     return fd;
+  DebugCache* cache = cli_cache();
+  if (cache != nullptr) {
+    if (int hit = cache->find(st); hit >= 0) {
+      ::close(fd);
+      return hit;
+    }
+  }
   auto size = static_cast<std::uint64_t>(st.st_size);
   Mapping file(::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), size);
   if (!file.ok()) return fd;
   int copy = build_copy(file.bytes(), size);
   if (copy < 0) return fd;
   ::close(fd);
+  struct stat copied {};
+  if (cache != nullptr && ::fstat(copy, &copied) == 0) cache->store(st, copy, static_cast<std::uint64_t>(copied.st_size));
   return copy;
 }
 

@@ -26,9 +26,11 @@ namespace gops::symbolize {
 // itself when it has none or they cannot be inflated. Never fails.
 int inflate_debug_sections(int fd);
 
-// From now on, a second thread inflates a file's largest section while the
-// calling thread does the others (for the CLI: the agent, a guest in its
-// host's process, starts no thread it can do without).
-void allow_inflate_helper_thread();
+// For the CLI, a process of its own, from now on: a second thread inflates
+// a file's largest section while the calling thread does the others, and
+// inflated copies are kept for the next run in the user's cache dir
+// (debug_cache.hpp). The agent, a guest in its host's process, does
+// neither: it starts no thread it can do without and writes no files.
+void use_cli_inflation();
 
 }  // namespace gops::symbolize

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -353,20 +354,46 @@ TEST(NativeStackC, ParkedThreadsOfACProgram) {
 // Its debug info in a separate file found through .gnu_debuglink, with
 // compressed DWARF sections, as Debian's -dbg and -dbgsym packages ship it:
 // the same functions, with their files and lines.
+// The second run reads the inflated copy the first kept in the cache dir
+// (symbolize/debug_cache.hpp), and tells the same.
 TEST(NativeStackC, DebugInfoFromACompressedDebugLinkFile) {
   Peer p = start_peer({NATIVE_THREADS_C_SPLIT, "2"});
-  auto r = run({gops_cli(), "stack", p.pid_text()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto dump = stackdump::parse_native(r.out);
-  auto parked = c_parked_threads(dump);
-  for (const auto* t : parked) {
-    for (const auto& f : t->frames) {
-      if (f.function.rfind("c_park", 0) != 0) continue;
-      EXPECT_TRUE(f.file.ends_with("threads_target.c")) << f.function << " " << f.file;
-      EXPECT_GT(f.line, 0) << f.function;
+  TempDir cache;
+  std::vector<std::string> park_frames[2];
+  for (int round = 0; round < 2; ++round) {
+    auto r = run({gops_cli(), "stack", p.pid_text()}, {{"XDG_CACHE_HOME", cache.path()}});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto dump = stackdump::parse_native(r.out);
+    auto parked = c_parked_threads(dump);
+    for (const auto* t : parked) {
+      for (const auto& f : t->frames) {
+        if (f.function.rfind("c_park", 0) != 0) continue;
+        EXPECT_TRUE(f.file.ends_with("threads_target.c")) << f.function << " " << f.file;
+        EXPECT_GT(f.line, 0) << f.function;
+        park_frames[round].push_back(f.function + " " + f.file + ":" + std::to_string(f.line));
+      }
+    }
+    EXPECT_EQ(parked.size(), 2u);
+    if (round == 0) {
+      auto entries = split_lines(run({"ls", "-A", cache.path() + "/gops/debug"}).out);
+      std::erase(entries, "");
+      // The peer's debug file (and libc's, where libc6-dbg is installed).
+      EXPECT_FALSE(entries.empty()) << "the inflated copy kept for the next run";
+      // Marked unused since long ago: a hit marks it used now.
+      for (const std::string& e : entries) {
+        timespec long_ago[2] = {{0, UTIME_OMIT}, {1000, 0}};
+        ::utimensat(AT_FDCWD, (cache.path() + "/gops/debug/" + e).c_str(), long_ago, 0);
+      }
     }
   }
-  EXPECT_EQ(parked.size(), 2u);
+  bool hit = false;
+  for (const std::string& e : split_lines(run({"ls", "-A", cache.path() + "/gops/debug"}).out)) {
+    struct stat st {};
+    hit |= !e.empty() && ::stat((cache.path() + "/gops/debug/" + e).c_str(), &st) == 0 && st.st_mtim.tv_sec > 1000;
+  }
+  EXPECT_TRUE(hit) << "the second run read a kept copy";
+  EXPECT_FALSE(park_frames[0].empty());
+  EXPECT_EQ(park_frames[0], park_frames[1]);
 }
 
 #ifdef NATIVE_THREADS_RUST_PREFIX
