@@ -42,6 +42,11 @@ GOPS_LAZY_FUNCTION(libdw, int, dwarf_nextcu,
 GOPS_LAZY_FUNCTION(libdw, Dwarf_Die*, dwarf_offdie, (Dwarf * dbg, Dwarf_Off offset, Dwarf_Die* result),
                    (dbg, offset, result))
 GOPS_LAZY_FUNCTION(libdw, int, dwarf_haspc, (Dwarf_Die * die, Dwarf_Addr pc), (die, pc))
+GOPS_LAZY_FUNCTION(libdw, ptrdiff_t, dwarf_ranges,
+                   (Dwarf_Die * die, ptrdiff_t offset, Dwarf_Addr* basep, Dwarf_Addr* startp, Dwarf_Addr* endp),
+                   (die, offset, basep, startp, endp))
+GOPS_LAZY_FUNCTION(libdw, Dwarf_Off, dwarf_dieoffset, (Dwarf_Die * die), (die))
+GOPS_LAZY_FUNCTION(libdw, Dwarf*, dwarf_cu_getdwarf, (Dwarf_CU * cu), (cu))
 GOPS_LAZY_FUNCTION(libdw, const char*, dwarf_filesrc,
                    (Dwarf_Files * files, size_t idx, Dwarf_Word* mtime, Dwarf_Word* length),
                    (files, idx, mtime, length))

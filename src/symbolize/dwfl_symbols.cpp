@@ -95,12 +95,17 @@ bool udata_attr(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
   return dwarf_attr(die, name, &attr) != nullptr && dwarf_formudata(&attr, &out) == 0;
 }
 
-// The DIEs that contain `addr`, outermost first, found by walking the
-// unit's tree. Descends only into DIEs that cover addr and into the
-// namespaces and types that hold function definitions. libdw's
-// dwarf_getscopes is not used: it skips DW_TAG_namespace trees (where
-// rustc puts functions), and it leaks its result when it cannot find an
-// inlined subroutine's abstract origin in that origin's unit (Go's DWARF).
+bool is_holder(int tag) {
+  return tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+         tag == DW_TAG_union_type || tag == DW_TAG_module;
+}
+
+// The code DIEs inside `parent` that contain `addr`, outermost first: the
+// inlined subroutines and lexical blocks of a function (and what a type
+// local to it holds). libdw's dwarf_getscopes is not used: it skips
+// DW_TAG_namespace trees (where rustc puts functions), and it leaks its
+// result when it cannot find an inlined subroutine's abstract origin in
+// that origin's unit (Go's DWARF).
 bool scopes_at(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& path, int depth = 0) {
   if (depth > 64) return false;
   Dwarf_Die child;
@@ -108,16 +113,37 @@ bool scopes_at(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& path,
   do {
     int tag = dwarf_tag(&child);
     bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block;
-    bool holder = tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
-                  tag == DW_TAG_union_type || tag == DW_TAG_module;
     if (code && dwarf_haspc(&child, addr) == 1) {
       path.push_back(child);
       scopes_at(&child, addr, path, depth + 1);
       return true;
     }
-    if (holder && scopes_at(&child, addr, path, depth + 1)) return true;
+    if (is_holder(tag) && scopes_at(&child, addr, path, depth + 1)) return true;
   } while (dwarf_siblingof(&child, &child) == 0);
   return false;
+}
+
+// Every function with code under `parent`: the unit itself and the
+// namespaces and types that hold function definitions (clang and rustc put
+// them there; GCC at the unit's top).
+void collect_functions(Dwarf_Die* parent, std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>>& ranges,
+                       std::vector<Dwarf_Off>& dies, int depth = 0) {
+  if (depth > 64) return;
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_subprogram) {
+      Dwarf_Addr base = 0, start = 0, end = 0;
+      for (ptrdiff_t at = 0; (at = dwarf_ranges(&child, at, &base, &start, &end)) > 0;) {
+        if (end <= start) continue;
+        ranges.emplace_back(start, end);
+        dies.push_back(dwarf_dieoffset(&child));
+      }
+    } else if (is_holder(tag)) {
+      collect_functions(&child, ranges, dies, depth + 1);
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
 }
 
 // The compile unit whose code holds pc. libdw finds it through
@@ -143,7 +169,35 @@ Dwarf_Die* unit_at(Dwfl_Module* module, Dwarf_Addr pc, Dwarf_Addr* bias, Dwarf_D
 
 }  // namespace
 
-std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler demangle) {
+bool UnitIndex::function_at(Dwarf_Die* unit, Dwarf_Addr addr, Dwarf_Die& function) {
+  auto [it, fresh] = units_.try_emplace(unit->cu);
+  Unit& u = it->second;
+  if (fresh) {
+    std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>> ranges;
+    std::vector<Dwarf_Off> dies;
+    collect_functions(unit, ranges, dies);
+    // By start; of two that start alike, the first in the tree (as a walk
+    // of the tree would have found it).
+    std::vector<std::size_t> order(ranges.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return ranges[a].first < ranges[b].first; });
+    for (std::size_t i : order) {
+      u.ranges.push_back({ranges[i].first, ranges[i].second, dies[i]});
+      u.max_end.push_back(std::max(ranges[i].second, u.max_end.empty() ? 0 : u.max_end.back()));
+    }
+  }
+  // The last range starting at or before addr, then back while an earlier
+  // one may still reach addr.
+  auto after = std::upper_bound(u.ranges.begin(), u.ranges.end(), addr,
+                                [](Dwarf_Addr a, const Range& r) { return a < r.start; });
+  for (auto i = static_cast<std::size_t>(after - u.ranges.begin()); i-- > 0 && u.max_end[i] > addr;) {
+    if (addr < u.ranges[i].end) return dwarf_offdie(dwarf_cu_getdwarf(unit->cu), u.ranges[i].die, &function) != nullptr;
+  }
+  return false;
+}
+
+std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler demangle, UnitIndex& units) {
   std::vector<SourceFrame> frames;
   Dwfl_Module* module = dwfl_addrmodule(dwfl, pc);
   if (module == nullptr) return frames;
@@ -177,7 +231,11 @@ std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler d
   // Scopes innermost first: each inlined subroutine, then its caller, up to
   // the subprogram. The line of an outer frame is the inner one's call site.
   std::vector<Dwarf_Die> scopes;
-  scopes_at(cu, pc - bias, scopes);
+  Dwarf_Die function;
+  if (units.function_at(cu, pc - bias, function)) {
+    scopes.push_back(function);
+    scopes_at(&function, pc - bias, scopes);
+  }
   std::reverse(scopes.begin(), scopes.end());
   for (std::size_t i = 0; i < scopes.size(); ++i) {
     int tag = dwarf_tag(&scopes[i]);

@@ -17,6 +17,7 @@ struct State {
   std::mutex mutex;
   Dwfl* dwfl = nullptr;
   std::unordered_map<std::uintptr_t, std::vector<SourceFrame>> cache;
+  UnitIndex units;
   bool may_refresh = true;
   std::atomic<unsigned> generation{0};
 };
@@ -34,6 +35,7 @@ bool report(State& s) {
   int rc = report_self(s.dwfl);
   dwfl_report_end(s.dwfl, nullptr, nullptr);
   s.cache.clear();
+  s.units.clear();  // modules reported anew may have been dropped, and their units with them
   s.generation.fetch_add(1);
   return rc == 0;
 }
@@ -72,7 +74,7 @@ std::vector<SourceFrame> source_frames(std::uintptr_t pc) {
   std::lock_guard lock(s.mutex);
   if (auto hit = s.cache.find(pc); hit != s.cache.end()) return hit->second;
   if (!ready_for(s, pc)) return {};
-  std::vector<SourceFrame> frames = lookup_source(s.dwfl, pc, demangle_cxx);
+  std::vector<SourceFrame> frames = lookup_source(s.dwfl, pc, demangle_cxx, s.units);
   if (s.cache.size() > 100000) s.cache.clear();  // bounded
   s.cache.emplace(pc, frames);
   return frames;

@@ -153,7 +153,7 @@ ProcessSymbolizer::~ProcessSymbolizer() {
 
 const std::vector<SourceFrame>& ProcessSymbolizer::source_frames(std::uint64_t pc) {
   auto hit = cache_.find(pc);
-  if (hit == cache_.end()) hit = cache_.emplace(pc, lookup_source(dwfl_, pc, demangle_native)).first;
+  if (hit == cache_.end()) hit = cache_.emplace(pc, lookup_source(dwfl_, pc, demangle_native, units_)).first;
   return hit->second;
 }
 

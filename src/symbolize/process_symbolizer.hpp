@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "symbolize/dwfl_symbols.hpp"
 #include "symbolize/in_process.hpp"
 
 namespace gops::symbolize {
@@ -58,6 +59,7 @@ class ProcessSymbolizer {
   std::vector<std::unique_ptr<char[]>> images_;  // the vDSO's bytes, read from memory
   Dwfl* dwfl_ = nullptr;
   std::unordered_map<std::uint64_t, std::vector<SourceFrame>> cache_;
+  UnitIndex units_;
 };
 
 // C++ or Rust (legacy "_ZN...17h<hash>E" and v0 "_R...") symbol names,
