@@ -3,7 +3,8 @@
 # PID` (names only) and `eu-stack -p PID -s -i` (file:line and inlined
 # frames, as gops prints them) on the same process with 1000 threads parked on a
 # futex and 5 more (tests/peers/native/threads_target.cpp, no spinner), in
-# one run, alternating, with hyperfine (-N, no shell); then how long gops
+# one run, alternating, with hyperfine (-N, no shell), gops both with its
+# kept copies of inflated debug files and with none; then how long gops
 # stopped the target, from its last line, over PAUSES dumps.
 #
 #   bench/run-native-stack-bench.sh
@@ -38,6 +39,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+export XDG_CACHE_HOME=$work/cache
+mkdir -p "$XDG_CACHE_HOME"
 
 "$peer_bin" "$threads" quiet >"$work/peer.out" &
 peer=$!
@@ -51,10 +54,15 @@ got=$("$gops" stack "$peer" | grep -c '^thread ') || true
 got=$(eu-stack -p "$peer" 2>/dev/null | grep -c '^TID ') || true
 [[ $got -eq $want ]] || die "eu-stack -p $peer printed $got threads, not $want"
 
+# gops keeps inflated copies of compressed debug files (libc6-dbg's) in
+# its cache dir: here one of the bench's own, timed kept ("gops stack", as
+# every run after the first) and emptied before each run ("nothing kept").
 json=$out_dir/native-stack-bench.json
-hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$json" \
-  --output=null -n "gops stack" "$gops stack $peer" -n "eu-stack -p" "eu-stack -p $peer" \
-  -n "eu-stack -p -s -i" "eu-stack -p $peer -s -i" >&2
+hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json "$json" --output=null \
+  --prepare true -n "gops stack" "$gops stack $peer" \
+  --prepare "rm -rf $XDG_CACHE_HOME/gops" -n "gops stack, nothing kept" "$gops stack $peer" \
+  --prepare true -n "eu-stack -p" "eu-stack -p $peer" \
+  --prepare true -n "eu-stack -p -s -i" "eu-stack -p $peer -s -i" >&2
 
 # The pause, as gops reports it.
 : >"$work/pauses"
@@ -77,11 +85,12 @@ ours_cpu=$(cpu "gops stack")
   echo "| $((threads + 4)) threads, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) | wall, median (ms) | vs gops | CPU (ms) | vs gops |"
   echo "|---|---|---|---|---|"
   printf '| gops stack PID | %.1f | 1 | %.1f | 1 |\n' "$ours" "$ours_cpu"
-  for name in "eu-stack -p" "eu-stack -p -s -i"; do
+  for name in "gops stack, nothing kept" "eu-stack -p" "eu-stack -p -s -i"; do
     wall=$(median "$name")
     c=$(cpu "$name")
     awk -v n="$name" -v w="$wall" -v c="$c" -v ow="$ours" -v oc="$ours_cpu" \
-      'BEGIN { printf "| %s PID | %.1f | %.1fx | %.1f | %.1fx |\n", n, w, w / ow, c, c / oc }'
+      'BEGIN { label = n ~ /nothing kept/ ? "gops stack PID, no debug copy kept" : n " PID"
+               printf "| %s | %.1f | %.2fx | %.1f | %.2fx |\n", label, w, w / ow, c, c / oc }'
   done
   echo "| target stopped by gops, ms (median of $n; min, max) | $pause_median ($pause_min, $pause_max) | | | |"
 } | tee "$out_dir/native-stack-bench.md"
