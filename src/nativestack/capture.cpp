@@ -62,10 +62,10 @@ std::size_t copy_window(pid_t pid, std::uint64_t addr, std::uint8_t* out, std::s
 }
 
 // Arena bytes per thread: two pages covers the used stack of a thread parked
-// in a system call and the thread block above it (about 2.1 KiB for 1000
-// threads parked in a futex). Only one page per thread is made present
-// before the stop: on a virtual machine, zeroing memory the host has not
-// backed yet cost more than the page faults of the rare deeper stacks.
+// in a system call and the thread block above it. Only one page per thread
+// is made present before the stop (a thread parked in a futex needs about
+// 2.1 KiB): all of it was 10 MB zeroed for 1000 threads, most of it never
+// used; a deeper stack takes its page faults inside the pause instead.
 constexpr std::size_t kArenaPerThread = 8192;
 constexpr std::size_t kArenaPresentPerThread = 4096;
 
