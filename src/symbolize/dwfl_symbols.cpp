@@ -126,8 +126,7 @@ bool scopes_at(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& path,
 // Every function with code under `parent`: the unit itself and the
 // namespaces and types that hold function definitions (clang and rustc put
 // them there; GCC at the unit's top).
-void collect_functions(Dwarf_Die* parent, std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>>& ranges,
-                       std::vector<Dwarf_Off>& dies, int depth = 0) {
+void collect_functions(Dwarf_Die* parent, RangeTable& table, int depth = 0) {
   if (depth > 64) return;
   Dwarf_Die child;
   if (dwarf_child(parent, &child) != 0) return;
@@ -135,66 +134,83 @@ void collect_functions(Dwarf_Die* parent, std::vector<std::pair<Dwarf_Addr, Dwar
     int tag = dwarf_tag(&child);
     if (tag == DW_TAG_subprogram) {
       Dwarf_Addr base = 0, start = 0, end = 0;
-      for (ptrdiff_t at = 0; (at = dwarf_ranges(&child, at, &base, &start, &end)) > 0;) {
-        if (end <= start) continue;
-        ranges.emplace_back(start, end);
-        dies.push_back(dwarf_dieoffset(&child));
-      }
+      for (ptrdiff_t at = 0; (at = dwarf_ranges(&child, at, &base, &start, &end)) > 0;)
+        table.add(start, end, dwarf_dieoffset(&child));
     } else if (is_holder(tag)) {
-      collect_functions(&child, ranges, dies, depth + 1);
+      collect_functions(&child, table, depth + 1);
     }
   } while (dwarf_siblingof(&child, &child) == 0);
 }
 
 // The compile unit whose code holds pc. libdw finds it through
 // .debug_aranges, which clang leaves out unless asked (-gdwarf-aranges);
-// without that table each unit's own ranges are searched, one unit after
-// another (a program with aranges never pays for this: a pc they miss is
-// code without DWARF, such as crt1's).
-Dwarf_Die* unit_at(Dwfl_Module* module, Dwarf_Addr pc, Dwarf_Addr* bias, Dwarf_Die& storage) {
+// without that table the units' own ranges are searched (a program with
+// aranges never pays for this: a pc they miss is code without DWARF, such
+// as crt1's).
+Dwarf_Die* unit_at(Dwfl_Module* module, Dwarf_Addr pc, Dwarf_Addr* bias, Dwarf_Die& storage, UnitIndex& units) {
   if (Dwarf_Die* cu = dwfl_module_addrdie(module, pc, bias)) return cu;
   Dwarf* dwarf = dwfl_module_getdwarf(module, bias);
   Dwarf_Aranges* aranges = nullptr;
   std::size_t count = 0;
   if (dwarf == nullptr || dwarf_getaranges(dwarf, &aranges, &count) != 0 || count != 0) return nullptr;
-  Dwarf_Off offset = 0, next = 0;
-  std::size_t header = 0;
-  while (dwarf_nextcu(dwarf, offset, &next, &header, nullptr, nullptr, nullptr) == 0) {
-    if (dwarf_offdie(dwarf, offset + header, &storage) != nullptr && dwarf_haspc(&storage, pc - *bias) == 1)
-      return &storage;
-    offset = next;
-  }
-  return nullptr;
+  return units.unit_at(dwarf, pc - *bias, storage) ? &storage : nullptr;
 }
 
 }  // namespace
 
-bool UnitIndex::function_at(Dwarf_Die* unit, Dwarf_Addr addr, Dwarf_Die& function) {
-  auto [it, fresh] = units_.try_emplace(unit->cu);
-  Unit& u = it->second;
-  if (fresh) {
-    std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>> ranges;
-    std::vector<Dwarf_Off> dies;
-    collect_functions(unit, ranges, dies);
-    // By start; of two that start alike, the first in the tree (as a walk
-    // of the tree would have found it).
-    std::vector<std::size_t> order(ranges.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return ranges[a].first < ranges[b].first; });
-    for (std::size_t i : order) {
-      u.ranges.push_back({ranges[i].first, ranges[i].second, dies[i]});
-      u.max_end.push_back(std::max(ranges[i].second, u.max_end.empty() ? 0 : u.max_end.back()));
+void RangeTable::add(Dwarf_Addr start, Dwarf_Addr end, Dwarf_Off die) {
+  if (end > start) ranges_.push_back({start, end, die});
+}
+
+void RangeTable::finish() {
+  std::stable_sort(ranges_.begin(), ranges_.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+  max_end_.clear();
+  for (const Range& r : ranges_) max_end_.push_back(std::max(r.end, max_end_.empty() ? 0 : max_end_.back()));
+}
+
+bool RangeTable::find(Dwarf_Addr addr, Dwarf_Off& die) const {
+  // The last range starting at or before addr, then back while an earlier
+  // one may still reach addr; of those that hold it, the first in the tree.
+  auto after = std::upper_bound(ranges_.begin(), ranges_.end(), addr,
+                                [](Dwarf_Addr a, const Range& r) { return a < r.start; });
+  bool found = false;
+  for (auto i = static_cast<std::size_t>(after - ranges_.begin()); i-- > 0 && max_end_[i] > addr;) {
+    if (addr < ranges_[i].end && (!found || ranges_[i].die < die)) {
+      die = ranges_[i].die;
+      found = true;
     }
   }
-  // The last range starting at or before addr, then back while an earlier
-  // one may still reach addr.
-  auto after = std::upper_bound(u.ranges.begin(), u.ranges.end(), addr,
-                                [](Dwarf_Addr a, const Range& r) { return a < r.start; });
-  for (auto i = static_cast<std::size_t>(after - u.ranges.begin()); i-- > 0 && u.max_end[i] > addr;) {
-    if (addr < u.ranges[i].end) return dwarf_offdie(dwarf_cu_getdwarf(unit->cu), u.ranges[i].die, &function) != nullptr;
+  return found;
+}
+
+bool UnitIndex::unit_at(Dwarf* dwarf, Dwarf_Addr addr, Dwarf_Die& unit) {
+  auto [it, fresh] = units_.try_emplace(dwarf);
+  if (fresh) {
+    Dwarf_Off offset = 0, next = 0;
+    std::size_t header = 0;
+    while (dwarf_nextcu(dwarf, offset, &next, &header, nullptr, nullptr, nullptr) == 0) {
+      Dwarf_Die die;
+      if (dwarf_offdie(dwarf, offset + header, &die) != nullptr) {
+        Dwarf_Addr base = 0, start = 0, end = 0;
+        for (ptrdiff_t at = 0; (at = dwarf_ranges(&die, at, &base, &start, &end)) > 0;)
+          it->second.add(start, end, offset + header);
+      }
+      offset = next;
+    }
+    it->second.finish();
   }
-  return false;
+  Dwarf_Off die = 0;
+  return it->second.find(addr, die) && dwarf_offdie(dwarf, die, &unit) != nullptr;
+}
+
+bool UnitIndex::function_at(Dwarf_Die* unit, Dwarf_Addr addr, Dwarf_Die& function) {
+  auto [it, fresh] = functions_.try_emplace(unit->cu);
+  if (fresh) {
+    collect_functions(unit, it->second);
+    it->second.finish();
+  }
+  Dwarf_Off die = 0;
+  return it->second.find(addr, die) && dwarf_offdie(dwarf_cu_getdwarf(unit->cu), die, &function) != nullptr;
 }
 
 std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler demangle, UnitIndex& units) {
@@ -213,7 +229,7 @@ std::vector<SourceFrame> lookup_source(Dwfl* dwfl, std::uint64_t pc, Demangler d
   prepare_module(module);
   Dwarf_Addr bias = 0;
   Dwarf_Die cu_storage;
-  Dwarf_Die* cu = unit_at(module, pc, &bias, cu_storage);
+  Dwarf_Die* cu = unit_at(module, pc, &bias, cu_storage, units);
   if (cu == nullptr) {
     if (!symbol.function.empty()) frames.push_back(std::move(symbol));
     return frames;

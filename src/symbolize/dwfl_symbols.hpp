@@ -24,28 +24,46 @@ using Demangler = std::string (*)(const char* name);
 // ("@GLIBC_2.2.5") is dropped.
 std::string demangle_cxx(const char* name);
 
-// The functions of each compile unit looked up so far, by address. One
-// walk of a unit's DIE tree finds every function in it, where a walk per
-// address crossed a large C++ unit (thousands of declarations from the
-// headers it includes) once for each address looked up in it. Keyed by
-// libdw's unit: clear() whenever a module may have been dropped.
-class UnitIndex {
+// Address ranges, each naming a DIE by its offset: what holds an address.
+class RangeTable {
  public:
-  // The function (DW_TAG_subprogram) of `unit` whose code holds `addr`
-  // (an address in the unit's own terms: pc less the module's bias).
-  bool function_at(Dwarf_Die* unit, Dwarf_Addr addr, Dwarf_Die& function);
-  void clear() { units_.clear(); }
+  void add(Dwarf_Addr start, Dwarf_Addr end, Dwarf_Off die);  // [start, end)
+  void finish();  // after the last add(), before find()
+  // The DIE of a range that holds addr: of several, the first in the
+  // tree (the lowest offset), as a walk of the tree finds it.
+  bool find(Dwarf_Addr addr, Dwarf_Off& die) const;
 
  private:
   struct Range {
-    Dwarf_Addr start, end;  // [start, end)
+    Dwarf_Addr start, end;
     Dwarf_Off die;
   };
-  struct Unit {
-    std::vector<Range> ranges;       // by start
-    std::vector<Dwarf_Addr> max_end;  // of ranges[0..i]: where a backward search may stop
-  };
-  std::unordered_map<const void*, Unit> units_;  // by Dwarf_Die::cu
+  std::vector<Range> ranges_;        // by start
+  std::vector<Dwarf_Addr> max_end_;  // of ranges_[0..i]: where a backward search may stop
+};
+
+// The compile units and functions looked up so far, by address. One walk of
+// a unit's DIE tree finds every function in it, where a walk per address
+// crossed a large C++ unit (thousands of declarations from the headers it
+// includes) once for each address looked up in it; likewise the units of a
+// module without .debug_aranges (clang's default, Go's) are read once, not
+// once per address. Keyed by libdw's objects: clear() whenever a module may
+// have been dropped.
+class UnitIndex {
+ public:
+  // The unit of `dwarf` whose code holds `addr` (pc less the module's
+  // bias), found by the units' own ranges.
+  bool unit_at(Dwarf* dwarf, Dwarf_Addr addr, Dwarf_Die& unit);
+  // The function (DW_TAG_subprogram) of `unit` whose code holds `addr`.
+  bool function_at(Dwarf_Die* unit, Dwarf_Addr addr, Dwarf_Die& function);
+  void clear() {
+    units_.clear();
+    functions_.clear();
+  }
+
+ private:
+  std::unordered_map<const void*, RangeTable> units_;      // by Dwarf
+  std::unordered_map<const void*, RangeTable> functions_;  // by Dwarf_Die::cu
 };
 
 // See source_frames() in in_process.hpp; `pc` is the address looked up.
