@@ -10,6 +10,7 @@
 
 #include "attach/access_error.hpp"
 #include "attach/proc_task.hpp"
+#include "proc/process.hpp"
 
 namespace gops::attach {
 namespace {
@@ -201,11 +202,16 @@ bool Freeze::none_missed() const {
     else if (t.stop != ThreadStop::kExited)
       return false;  // may run, and start threads
   }
-  auto count = read_thread_count(pid_);
-  return count && *count == held;
+  auto stat = proc::read_stat(pid_);
+  return stat && stat->num_threads == held;
 }
 
 Status Freeze::stop_all(const FreezeOptions& options, std::span<const pid_t> known) {
+  // Every thread listed is gone (or none was): the process has exited.
+  auto gone = [this] {
+    return std::all_of(threads_.begin(), threads_.end(),
+                       [](const FrozenThread& t) { return t.stop == ThreadStop::kExited; });
+  };
   std::vector<std::size_t> pending;
   for (int round = 0; round < kMaxRescans; ++round) {
     std::size_t before = threads_.size();
@@ -218,7 +224,7 @@ Status Freeze::stop_all(const FreezeOptions& options, std::span<const pid_t> kno
       lanes_ = std::move(*lanes);
     }
     if (auto s = seize_new_threads(tids, pending); !s) return s;
-    if (threads_.empty()) return access_error(pid_, ESRCH, Access::kAttach);
+    if (gone()) return access_error(pid_, ESRCH, Access::kAttach);
     if (threads_.size() == before) break;  // no new thread: every one is seen
     wait_for_stops(pending, options);
     if (guard_.terminating()) return Error{"interrupted"};
@@ -226,6 +232,7 @@ Status Freeze::stop_all(const FreezeOptions& options, std::span<const pid_t> kno
   }
   read_stopped_registers();
   bool any = std::any_of(threads_.begin(), threads_.end(), [](const FrozenThread& t) { return t.stop == ThreadStop::kStopped; });
+  if (!any && gone()) return access_error(pid_, ESRCH, Access::kAttach);
   if (!any) return Error{"process " + std::to_string(pid_) + " has no thread that could be stopped"};
   return Ok{};
 }

@@ -10,8 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <string_view>
-#include <system_error>
 #include <thread>
+
+#include "common/run_beside.hpp"
 
 namespace gops::attach {
 namespace {
@@ -122,38 +123,15 @@ std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const 
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
   int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  std::size_t half = tids.size() >= kSplitFrom && std::thread::hardware_concurrency() > 1 ? tids.size() / 2 : 0;
-  std::thread helper;
-  if (half > 0) {
-    try {
-      helper = std::thread(read_task_stats_into, pid, dir, tids, half, tids.size(), std::ref(out));
-    } catch (const std::system_error&) {
-      half = 0;  // all on this thread
-    }
+  auto read = [&](std::size_t from, std::size_t to) { read_task_stats_into(pid, dir, tids, from, to, out); };
+  if (tids.size() >= kSplitFrom && std::thread::hardware_concurrency() > 1) {
+    const std::size_t half = tids.size() / 2;
+    run_beside([&] { read(half, tids.size()); }, [&] { read(0, half); });
+  } else {
+    read(0, tids.size());
   }
-  read_task_stats_into(pid, dir, tids, 0, half > 0 ? half : tids.size(), out);
-  if (helper.joinable()) helper.join();
   if (dir >= 0) ::close(dir);
   return out;
-}
-
-std::optional<long> read_thread_count(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-  auto text = read_small(path);
-  if (!text) return std::nullopt;
-  // Fields after the name: state is field 3, num_threads field 20.
-  auto close = text->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::string_view rest = std::string_view(*text).substr(close + 1);
-  for (int field = 3; field < 20; ++field) {
-    auto space = rest.find(' ', 1);
-    if (space == std::string_view::npos) return std::nullopt;
-    rest.remove_prefix(space);
-  }
-  long count = 0;
-  if (!parse_number(rest, count) || count <= 0) return std::nullopt;
-  return count;
 }
 
 std::optional<ProcessStatus> read_process_status(pid_t pid) {

@@ -30,10 +30,6 @@ std::optional<TaskStat> read_task_stat(pid_t pid, pid_t tid);
 // second thread of ours.
 std::vector<std::optional<TaskStat>> read_task_stats(pid_t pid, std::span<const pid_t> tids);
 
-// How many threads the process has, as the kernel counts them (field 20
-// of /proc/PID/stat, one read); nullopt when the process is gone.
-std::optional<long> read_thread_count(pid_t pid);
-
 struct ProcessStatus {
   uid_t real_uid = 0;
   uid_t effective_uid = 0;

@@ -58,39 +58,36 @@ bool sound_entry(const struct stat& st) {
 
 std::unique_ptr<DebugCache> DebugCache::open_default() {
   // $XDG_CACHE_HOME as given (an absolute path), else ~/.cache.
-  std::string base;
-  bool under_home = false;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') {
-    base = xdg;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
-    base = home;
-    under_home = true;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') return open_under(xdg);
+  std::string home;
+  if (const char* env = std::getenv("HOME"); env != nullptr && env[0] == '/') {
+    home = env;
   } else if (passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_dir[0] == '/') {
-    base = pw->pw_dir;
-    under_home = true;
+    home = pw->pw_dir;
   } else {
     return nullptr;
   }
-  if (under_home) {
-    int home = ::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (home < 0) return nullptr;
-    bool own = ours(home);
-    int cache = own ? descend(home, ".cache") : (::close(home), -1);
-    if (cache < 0) return nullptr;
-    ::close(cache);
-    base += "/.cache";
+  int fd = ::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 && !ours(fd)) {
+    ::close(fd);
+    return nullptr;
   }
-  return open_under(base);
+  return fd < 0 ? nullptr : open_in(descend(fd, ".cache"), kMaxBytes, kMaxEntries);
 }
 
 std::unique_ptr<DebugCache> DebugCache::open_under(const std::string& base, std::uint64_t max_bytes,
                                                    std::size_t max_entries) {
   int fd = ::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || !ours(fd)) {
-    if (fd >= 0) ::close(fd);
+  if (fd >= 0 && !ours(fd)) {
+    ::close(fd);
     return nullptr;
   }
-  fd = descend(fd, "gops");
+  return open_in(fd, max_bytes, max_entries);
+}
+
+std::unique_ptr<DebugCache> DebugCache::open_in(int base, std::uint64_t max_bytes, std::size_t max_entries) {
+  if (base < 0) return nullptr;
+  int fd = descend(base, "gops");
   if (fd >= 0) fd = descend(fd, "debug");
   if (fd < 0) return nullptr;
   return std::unique_ptr<DebugCache>(new DebugCache(fd, max_bytes, max_entries));

@@ -50,6 +50,8 @@ class DebugCache {
   void store(const struct stat& source, int fd, std::uint64_t size) const;
 
  private:
+  // gops/debug under the directory `base` (ours, checked; closed here).
+  static std::unique_ptr<DebugCache> open_in(int base, std::uint64_t max_bytes, std::size_t max_entries);
   DebugCache(int dir, std::uint64_t max_bytes, std::size_t max_entries)
       : dir_(dir), max_bytes_(max_bytes), max_entries_(max_entries) {}
   void make_room(std::uint64_t size) const;

@@ -12,10 +12,9 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <vector>
 
+#include "common/run_beside.hpp"
 #include "symbolize/debug_cache.hpp"
 
 namespace gops::symbolize {
@@ -235,26 +234,21 @@ int build_copy(const std::uint8_t* file, std::uint64_t size) {
 
   Elf64_Ehdr eh;
   std::memcpy(&eh, file, sizeof eh);
-  // With a helper allowed, it takes the largest section (.debug_info, often
-  // twice the rest together) while this thread does the others.
+  // In the CLI, a second thread takes the largest section (.debug_info,
+  // often twice the rest together) while this thread does the others.
   std::size_t largest = 0;
   for (std::size_t i = 0; i < plans.size(); ++i)
     if (plans[i].out_size > plans[largest].out_size) largest = i;
-  std::vector<const Plan*> mine;
-  for (std::size_t i = 0; i < plans.size(); ++i)
-    if (!cli_inflation.load(std::memory_order_relaxed) || i != largest) mine.push_back(&plans[i]);
-  bool helper_ok = true;
-  std::thread helper;
-  if (mine.size() < plans.size()) {
-    try {
-      helper = std::thread([&] { helper_ok = inflate_plans(file, eh, {&plans[largest]}, out_fd); });
-    } catch (const std::system_error&) {
-      mine.push_back(&plans[largest]);
-    }
-  }
-  bool ok = inflate_plans(file, eh, mine, out_fd);
-  if (helper.joinable()) helper.join();
-  if (!ok || !helper_ok) return fail();
+  const bool split = cli_inflation.load(std::memory_order_relaxed) && plans.size() > 1;
+  std::vector<const Plan*> mine, theirs;
+  for (std::size_t i = 0; i < plans.size(); ++i) (split && i == largest ? theirs : mine).push_back(&plans[i]);
+  bool mine_ok = false, theirs_ok = true;
+  auto inflate_mine = [&] { mine_ok = inflate_plans(file, eh, mine, out_fd); };
+  if (split)
+    run_beside([&] { theirs_ok = inflate_plans(file, eh, theirs, out_fd); }, inflate_mine);
+  else
+    inflate_mine();
+  if (!mine_ok || !theirs_ok) return fail();
   return out_fd;
 }
 

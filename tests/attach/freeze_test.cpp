@@ -27,19 +27,24 @@ unsigned long progress_of(const AttachTarget& t) {
   return v ? *v : 0;
 }
 
-TEST(Freeze, StopsEveryThreadAndThawLetsThemRun) {
-  auto t = AttachTarget::start(8);
-  auto f = Freeze::stop(t.pid);
-  ASSERT_TRUE(f.ok()) << f.message();
-  const auto& threads = (*f)->threads();
-  EXPECT_EQ(threads.size(), attach::list_threads(t.pid).size());
+// Every thread of the target held: each stopped with its registers read,
+// and /proc shows each in tracing stop.
+void expect_every_thread_stopped(const Freeze& f, pid_t pid) {
+  const auto& threads = f.threads();
+  EXPECT_EQ(threads.size(), attach::list_threads(pid).size());
   for (const auto& th : threads) {
     EXPECT_EQ(th.stop, ThreadStop::kStopped) << th.tid;
     EXPECT_NE(th.regs.pc, 0u) << th.tid;
     EXPECT_NE(th.regs.sp, 0u) << th.tid;
   }
-  std::string states = thread_states(t.pid);
-  EXPECT_EQ(states, std::string(threads.size(), 't')) << "every thread in tracing stop";
+  EXPECT_EQ(thread_states(pid), std::string(threads.size(), 't')) << "every thread in tracing stop";
+}
+
+TEST(Freeze, StopsEveryThreadAndThawLetsThemRun) {
+  auto t = AttachTarget::start(8);
+  auto f = Freeze::stop(t.pid);
+  ASSERT_TRUE(f.ok()) << f.message();
+  expect_every_thread_stopped(**f, t.pid);
   unsigned long before = progress_of(t);
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_EQ(progress_of(t), before) << "the spinners must not move while frozen";
@@ -67,13 +72,7 @@ TEST(Freeze, ManyThreadsAreStoppedReadAndLetGo) {
   auto t = AttachTarget::start(300, "blocked");
   auto f = Freeze::stop(t.pid);
   ASSERT_TRUE(f.ok()) << f.message();
-  const auto& threads = (*f)->threads();
-  EXPECT_EQ(threads.size(), attach::list_threads(t.pid).size());
-  for (const auto& th : threads) {
-    EXPECT_EQ(th.stop, ThreadStop::kStopped) << th.tid;
-    EXPECT_NE(th.regs.sp, 0u) << th.tid;
-  }
-  EXPECT_EQ(thread_states(t.pid), std::string(threads.size(), 't'));
+  expect_every_thread_stopped(**f, t.pid);
   (*f)->thaw();
   EXPECT_EQ(thread_states(t.pid).find('t'), std::string::npos) << "every thread let go by the time thaw returns";
 }
@@ -158,6 +157,22 @@ TEST(Freeze, AnotherUsersProcessIsRefusedWithTheReason) {
                        kOtherUser + " (uid " + std::to_string(uid) +
                        ") without CAP_SYS_PTRACE: run gops as that user, or with sudo\n");
   EXPECT_EQ(thread_states(t.pid).find('t'), std::string::npos);
+}
+
+// Its threads listed, then the process exits before they are seized: the
+// error says it is gone, as when it was gone before.
+TEST(Freeze, AProcessThatExitsAfterItsThreadsWereListedIsGone) {
+  pid_t pid = 0;
+  {
+    auto t = AttachTarget::start(2);
+    pid = t.pid;
+    t.child.kill(SIGKILL);
+    ASSERT_TRUE(t.child.wait().has_value());
+  }
+  std::vector<pid_t> listed = {pid};
+  auto f = Freeze::stop(pid, {}, listed);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.message(), "no process with PID " + std::to_string(pid));
 }
 
 TEST(Freeze, OwnProcessIsRefused) {

@@ -1,6 +1,6 @@
 // A process for the attach tests to read and stop: threads that spin
 // (bumping a progress counter), threads blocked in read(), a buffer with a
-// known pattern next to an unmapped hole. It prints where they are:
+// known pattern next to a hole no one can read. It prints where they are:
 //   ready pid=P buffer=ADDR size=N hole=ADDR progress=ADDR
 // Modes (argv[2]): "plain"; "zombie-main" (the main thread exits, the
 // others run on); "churn" (a thread creates short-lived threads nonstop);
@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
   auto* region = static_cast<unsigned char*>(
       ::mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   if (region == MAP_FAILED) return 1;
-  ::munmap(region + page, page);  // a hole between two mapped pages
+  // A hole between two readable pages: made unreadable rather than
+  // unmapped, so that no later mapping can fill it (under TSan, its
+  // runtime's own mappings did).
+  ::mprotect(region + page, page, PROT_NONE);
   for (long i = 0; i < page; ++i) region[i] = static_cast<unsigned char>(i * 7 + 3);
   for (long i = 0; i < page; ++i) region[2 * page + i] = static_cast<unsigned char>(i * 5 + 1);
 
