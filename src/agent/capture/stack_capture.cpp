@@ -214,7 +214,8 @@ std::string describe(const NoStackReason& reason) {
 
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
                                                   std::chrono::milliseconds deadline,
-                                                  const std::function<NoStackReason(pid_t)>& why_silent) {
+                                                  const std::function<NoStackReason(pid_t)>& why_silent,
+                                                  const StackSeen& on_stack) {
   std::lock_guard guard(g_capture_mutex);
   static std::once_flag sem_once;
   std::call_once(sem_once, [] { ::sem_init(&g_answered, 0, 0); });
@@ -297,6 +298,30 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
     }
     return true;
   };
+  // The answers handed to on_stack so far: those of the threads before
+  // this index. Answers come in about the order of the queue, so the scan
+  // waits at the first thread still to answer. A share of the requester's
+  // time at a time, then back to the checks above.
+  std::size_t handed = 0;
+  constexpr auto kHandOverSlice = std::chrono::milliseconds(2);
+  auto hand_over_answers = [&] {
+    bool any = false;
+    auto slice_end = std::chrono::steady_clock::now() + kHandOverSlice;
+    for (; handed < tids.size(); ++handed) {
+      if (slot_of[handed] < 0) continue;
+      Slot* slot = slot_at(static_cast<std::uint32_t>(slot_of[handed]));
+      std::uint64_t state = slot->state.load(std::memory_order_acquire);
+      if (state == word(generation, kArmed) || state == word(generation, kWriting)) break;
+      if (state != word(generation, kDone)) continue;
+      on_stack(slot->pcs, slot->depth);  // a done slot is not written again in this capture
+      any = true;
+      if (std::chrono::steady_clock::now() >= slice_end) {
+        ++handed;
+        break;
+      }
+    }
+    return any;
+  };
   constexpr auto kStall = std::chrono::milliseconds(20);
   std::int64_t last_pending = g_pending.load();
   auto last_progress = started;
@@ -326,6 +351,7 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
       last_progress = now;
       continue;
     }
+    if (on_stack && hand_over_answers()) continue;
     // The last answer posts; re-check now and then regardless (sooner
     // while signals are still to be sent).
     timespec until = realtime_in(queue_open ? kSendStall : std::chrono::microseconds(5000));

@@ -63,9 +63,16 @@ inline constexpr int kMaxFrames = 64;
 // `why_silent(tid)` is asked once about each thread still silent after a
 // short grace period; a thread it gives a reason for (kind not kNone) is
 // given up on at once instead of at the deadline.
+// `on_stack`, if set, is handed each stack on the requesting thread as it
+// comes in, while the other threads are still answering: the requester
+// would otherwise only wait, and can symbolize ahead instead. It is called
+// between the capture's own checks, so a long call (loading a module's
+// debug info) only delays a restart of stalled sends.
+using StackSeen = std::function<void(const std::uintptr_t* pcs, int depth)>;
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
                                                   std::chrono::milliseconds deadline,
-                                                  const std::function<NoStackReason(pid_t)>& why_silent);
+                                                  const std::function<NoStackReason(pid_t)>& why_silent,
+                                                  const StackSeen& on_stack = {});
 
 // The real-time signal captures use, claimed on first call (a free one:
 // SIG_DFL disposition, scanning down from SIGRTMAX) and kept for the

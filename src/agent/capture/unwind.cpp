@@ -1,11 +1,16 @@
 #include "agent/capture/unwind.hpp"
 
 #define UNW_LOCAL_ONLY
+#include <dlfcn.h>
 #include <libunwind.h>
 #include <signal.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <ucontext.h>
+#include <unwind.h>
+
+#include <atomic>
+#include <mutex>
 
 #if defined(__SANITIZE_THREAD__)
 #define GOPS_AGENT_TSAN 1
@@ -81,9 +86,79 @@ int unwind_interrupted(void* context, std::uintptr_t* pcs, int max) {
   return unwind_with_cursor(context, pcs, max);
 }
 
+#ifndef GOPS_AGENT_TSAN
+// libgcc's unwinder, looked up in libgcc_s itself: libunwind exports the
+// same _Unwind_* names, and whichever library comes first in the
+// program's search order answers for them.
+using BacktraceFn = _Unwind_Reason_Code (*)(_Unwind_Trace_Fn, void*);
+using GetIpInfoFn = _Unwind_Ptr (*)(_Unwind_Context*, int*);
+std::atomic<BacktraceFn> gcc_backtrace{nullptr};
+std::atomic<GetIpInfoFn> gcc_get_ip_info{nullptr};
+
+// The walk of libgcc's unwinder from inside the handler: its own frames,
+// the signal frame, then the interrupted thread's. Collection starts at
+// the interrupted instruction.
+struct GccWalk {
+  std::uintptr_t* pcs;
+  int max;
+  std::uintptr_t interrupted;
+  int depth = 0;
+  int passed = 0;  // frames before the interrupted one
+};
+
+_Unwind_Reason_Code on_gcc_frame(_Unwind_Context* context, void* arg) {
+  constexpr int kHandlerFrames = 6;  // the walk's, the handler's, the signal trampoline, slack
+  auto* walk = static_cast<GccWalk*>(arg);
+  int before_insn = 0;
+  auto ip = static_cast<std::uintptr_t>(gcc_get_ip_info.load(std::memory_order_relaxed)(context, &before_insn));
+  if (walk->depth == 0 && ip != walk->interrupted)
+    return ++walk->passed > kHandlerFrames ? _URC_END_OF_STACK : _URC_NO_REASON;
+  if (ip == 0) return _URC_END_OF_STACK;
+  walk->pcs[walk->depth++] = ip;
+  return walk->depth < walk->max ? _URC_NO_REASON : _URC_END_OF_STACK;
+}
+
+// Looked up once, outside any handler, and walked once here: libgcc sets
+// up its register table on its first walk, behind a pthread_once that a
+// handler must not be the first to enter.
+void find_gcc_unwinder() {
+  void* libgcc = ::dlopen("libgcc_s.so.1", RTLD_LAZY | RTLD_NOLOAD);
+  if (libgcc == nullptr) return;
+  auto backtrace = reinterpret_cast<BacktraceFn>(::dlsym(libgcc, "_Unwind_Backtrace"));
+  auto get_ip_info = reinterpret_cast<GetIpInfoFn>(::dlsym(libgcc, "_Unwind_GetIPInfo"));
+  if (backtrace == nullptr || get_ip_info == nullptr) return;
+  gcc_get_ip_info.store(get_ip_info);
+  std::uintptr_t pcs[4];
+  GccWalk warm{pcs, 4, 0};
+  backtrace(on_gcc_frame, &warm);
+  gcc_backtrace.store(backtrace, std::memory_order_release);
+}
+
+// Async-signal-safe with glibc 2.35 or later, where libgcc finds each
+// frame's unwind info through _dl_find_object: no lock, no system call,
+// no memory of its own. (GCC 12's libgcc does lock first if the program
+// registered unwind info of its own, as a JIT does: then a thread caught
+// registering some would wait on itself, as libunwind's would caught
+// inside dlopen.) A frame without unwind info ends the walk there.
+// 0 when libgcc's unwinder is not loaded.
+int unwind_with_gcc(void* context, std::uintptr_t* pcs, int max) {
+  BacktraceFn backtrace = gcc_backtrace.load(std::memory_order_acquire);
+  GccWalk walk{pcs, max, interrupted_pc(context)};
+  if (backtrace == nullptr || walk.interrupted == 0) return 0;
+  backtrace(on_gcc_frame, &walk);
+  return walk.depth;
+}
+#endif
+
 }  // namespace
 
-void prepare_unwinder() { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD); }
+void prepare_unwinder() {
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+#ifndef GOPS_AGENT_TSAN
+  static std::once_flag once;
+  std::call_once(once, find_gcc_unwinder);
+#endif
+}
 
 bool interrupted_blocking_syscall(void* context) {
 #if defined(__x86_64__)
@@ -122,7 +197,13 @@ int unwind_from_signal(void* context, std::uintptr_t* pcs, int max) {
 }
 
 int unwind_once_from_signal(void* context, std::uintptr_t* pcs, int max) {
-  return max > 0 ? unwind_with_cursor(context, pcs, max) : 0;
+  if (max <= 0) return 0;
+#ifndef GOPS_AGENT_TSAN
+  // Stopped at the interrupted instruction (code without unwind info, such
+  // as generated code): libunwind's careful walk guesses on from there.
+  if (int depth = unwind_with_gcc(context, pcs, max); depth > 1) return depth;
+#endif
+  return unwind_with_cursor(context, pcs, max);
 }
 
 }  // namespace gops::agent

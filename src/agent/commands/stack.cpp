@@ -53,8 +53,9 @@ std::string format_frame(std::uintptr_t pc, bool is_return_address) {
 
 // Formatted frames by address: threads share most of their frames, and a
 // dump of a large process is mostly lookups here. Leaked on purpose (agent
-// threads may run during static destruction); bounded.
-void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
+// threads may run during static destruction); bounded. Called with
+// frames_mutex held.
+const std::string& frame_text(std::uintptr_t pc, bool is_return_address) {
   static auto* cache = new std::unordered_map<std::uintptr_t, std::string>;
   static unsigned generation = 0;
   std::uintptr_t key = pc << 1 | (is_return_address ? 1 : 0);
@@ -67,16 +68,22 @@ void append_frame(std::string& out, std::uintptr_t pc, bool is_return_address) {
     }
     hit = cache->emplace(key, std::move(text)).first;
   }
-  out += hit->second;
+  return hit->second;
 }
+
+std::mutex frames_mutex;  // frame_text's cache
 
 }  // namespace
 
 
 std::string stack_reply() {
-  std::vector<ThreadStack> threads = capture_thread_stacks();
-  static std::mutex frames_mutex;  // append_frame's cache
   std::lock_guard guard(frames_mutex);
+  // Each stack's frames are formatted as it comes in, while the other
+  // threads still answer: the first dump's symbolizing (loading debug
+  // info) runs beside the capture instead of after it.
+  std::vector<ThreadStack> threads = capture_thread_stacks([](const std::uintptr_t* pcs, int depth) {
+    for (int f = 0; f < depth; ++f) frame_text(pcs[f], f > 0);
+  });
   std::string out;
   out.reserve(threads.size() * 1024);  // about a dump's size: no regrowth copies
   for (const ThreadStack& t : threads) {
@@ -90,7 +97,7 @@ std::string stack_reply() {
       out += "\t(no stack: " + t.no_stack + ")\n\n";
       continue;
     }
-    for (std::size_t f = 0; f < t.pcs.size(); ++f) append_frame(out, t.pcs[f], f > 0);
+    for (std::size_t f = 0; f < t.pcs.size(); ++f) out += frame_text(t.pcs[f], f > 0);
     out += "\n";
   }
   return out;

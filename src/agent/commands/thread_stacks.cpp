@@ -19,8 +19,10 @@ std::mutex g_capture_mutex;  // one capture at a time: slots and symbolizer are 
 
 }  // namespace
 
-std::vector<ThreadStack> capture_thread_stacks() {
+std::vector<ThreadStack> capture_thread_stacks(const StackSeen& on_stack) {
   std::lock_guard guard(g_capture_mutex);
+  // Before the capture: on_stack may symbolize while it runs.
+  symbolize::allow_refresh();
   auto signal = capture_signal();
   int sig = signal ? *signal : 0;
   // The TIDs only: names and states come with the answers (no file read
@@ -46,9 +48,8 @@ std::vector<ThreadStack> capture_thread_stacks() {
     if (thread_blocks_signal(tid, sig)) return {NoStack::kCannotAnswer, "signals blocked"};
     return {};
   };
-  auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent)
+  auto captured = signal ? capture_stacks(tids, skip, kCaptureDeadline, why_silent, on_stack)
                          : Result<std::vector<CapturedStack>>(signal.error());
-  symbolize::allow_refresh();
 
   std::vector<ThreadStack> out;
   out.reserve(tids.size());

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/capture/stack_capture.hpp"
+
 namespace gops::agent {
 
 struct ThreadStack {
@@ -22,7 +24,7 @@ struct ThreadStack {
 };
 
 // Threads that exited during the capture are left out. One capture at a
-// time (later callers wait).
-std::vector<ThreadStack> capture_thread_stacks();
+// time (later callers wait). `on_stack`: see capture_stacks().
+std::vector<ThreadStack> capture_thread_stacks(const StackSeen& on_stack = {});
 
 }  // namespace gops::agent
