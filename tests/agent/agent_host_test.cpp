@@ -138,6 +138,27 @@ TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
   EXPECT_NE(thread_block(again, "sleeper").find("gops_test_sleeper_loop"), std::string::npos) << again;
 }
 
+// A thread asleep in generated code (no unwind info: libgcc's walk stops
+// there) is walked on by libunwind, by its frame pointer, to the function
+// that called the code and beyond.
+TEST(AgentHost, StackGoesOnPastCodeWithoutUnwindInfo) {
+  if (kThreadSanitizer) GTEST_SKIP() << "under TSan, handlers run later, in TSan's runtime";
+  HostProcess host({"--generated"});
+  std::string dump = ask(host, "\x01");
+  std::string generated = thread_block(dump, "generated");
+  ASSERT_FALSE(generated.empty()) << dump;
+  // The interrupted instruction, in no module: its address alone.
+  EXPECT_TRUE(std::regex_search(generated, std::regex("\\]:\n\\?\\?\n\t0x[0-9a-f]+\n"))) << generated;
+  auto caller = generated.find("gops_test_generated_caller\n\t");
+  ASSERT_NE(caller, std::string::npos) << generated;
+  EXPECT_NE(generated.find("tests/peers/cpp/agent_host.cpp:", caller), std::string::npos) << generated;
+  // And on: the frames the caller was called from.
+  std::size_t frames_after = 0;
+  for (auto at = generated.find("\n\t", caller); at != std::string::npos; at = generated.find("\n\t", at + 1))
+    ++frames_after;
+  EXPECT_GE(frames_after, 3u) << generated;
+}
+
 TEST(AgentHost, StatsCountsThreads) {
   HostProcess host({"--threads", "7"});
   std::string s = ask(host, "\x07");

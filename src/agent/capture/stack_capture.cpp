@@ -351,7 +351,15 @@ Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids
       last_progress = now;
       continue;
     }
-    if (on_stack && hand_over_answers()) continue;
+    if (on_stack) {
+      // The deadline is the threads' time to answer, counted while this
+      // thread waits for them: symbolizing ahead must not use it up, or a
+      // thread that cannot answer would reach it before being asked why.
+      auto busy_from = std::chrono::steady_clock::now();
+      bool gave = hand_over_answers();
+      give_up += std::chrono::steady_clock::now() - busy_from;
+      if (gave) continue;
+    }
     // The last answer posts; re-check now and then regardless (sooner
     // while signals are still to be sent).
     timespec until = realtime_in(queue_open ? kSendStall : std::chrono::microseconds(5000));

@@ -67,7 +67,8 @@ inline constexpr int kMaxFrames = 64;
 // comes in, while the other threads are still answering: the requester
 // would otherwise only wait, and can symbolize ahead instead. It is called
 // between the capture's own checks, so a long call (loading a module's
-// debug info) only delays a restart of stalled sends.
+// debug info) only delays a restart of stalled sends; the time it takes
+// is not counted against the deadline.
 using StackSeen = std::function<void(const std::uintptr_t* pcs, int depth)>;
 Result<std::vector<CapturedStack>> capture_stacks(const std::vector<pid_t>& tids, const std::vector<bool>& skip,
                                                   std::chrono::milliseconds deadline,

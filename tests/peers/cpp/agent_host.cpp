@@ -4,13 +4,17 @@
 // "port=N" when the agent listens and "done CMD" after each command.
 //
 //   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm] [--address HOST:PORT]
+//              [--generated]
 #include <gops/agent.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -62,6 +66,29 @@ __attribute__((noinline)) void gops_test_masked_wait() {
   std::condition_variable cv;
   std::unique_lock lock(m);
   cv.wait(lock, [] { return false; });
+}
+
+// Asleep in code generated at run time, as a JIT's is: no unwind info
+// covers it. x86-64: push rbp; mov rbp, rsp (a frame pointer to walk by);
+// then nanosleep(rdi, 0) in a loop.
+extern "C" __attribute__((noinline)) void gops_test_generated_caller() {
+  static const unsigned char kCode[] = {
+      0x55,                          // push rbp
+      0x48, 0x89, 0xe5,              // mov rbp, rsp
+      0x49, 0x89, 0xfc,              // mov r12, rdi
+      0x4c, 0x89, 0xe7,              // loop: mov rdi, r12
+      0x31, 0xf6,                    // xor esi, esi
+      0xb8, SYS_nanosleep, 0, 0, 0,  // mov eax, SYS_nanosleep
+      0x0f, 0x05,                    // syscall
+      0xeb, 0xf2,                    // jmp loop
+  };
+  void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) std::abort();
+  std::memcpy(page, kCode, sizeof kCode);
+  if (::mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) std::abort();
+  static const timespec kNap{0, 50 * 1000 * 1000};
+  reinterpret_cast<void (*)(const timespec*)>(page)(&kNap);
+  std::abort();  // never reached; and the call above is not a tail call
 }
 
 // The host's own SIGTERM handler, installed before the agent's: the agent
@@ -116,6 +143,7 @@ int main(int argc, char** argv) {
   }
   gops::agent::Options options;
   int extra_threads = 0;
+  bool generated = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--cleanup") options.shutdown_cleanup = true;
@@ -123,6 +151,7 @@ int main(int argc, char** argv) {
     if (a == "--threads" && i + 1 < argc) extra_threads = std::atoi(argv[++i]);
     if (a == "--address" && i + 1 < argc) options.address = argv[++i];
     if (a == "--host-sigterm") ::signal(SIGTERM, host_sigterm);
+    if (a == "--generated") generated = true;
   }
   // Each thread is where the tests look for it before the agent is
   // announced: asleep in its nap, spinning, parked with signals blocked.
@@ -131,6 +160,7 @@ int main(int argc, char** argv) {
   pid_t masked = start_named("masked", gops_test_masked_wait);
   for (int i = 0; i < extra_threads; ++i) nappers.push_back(start_named("idle", gops_test_sleeper_loop));
   for (pid_t tid : nappers) gops::test::wait_until_blocked_in(tid, SYS_clock_nanosleep);
+  if (generated) gops::test::wait_until_blocked_in(start_named("generated", gops_test_generated_caller), SYS_nanosleep);
   gops::test::wait_until_blocked_in(masked, SYS_futex);
   while (g_spins.load() == 0) std::this_thread::yield();
 
