@@ -147,10 +147,10 @@ TEST(AgentHost, StackGoesOnPastCodeWithoutUnwindInfo) {
   std::string dump = ask(host, "\x01");
   std::string generated = thread_block(dump, "generated");
   ASSERT_FALSE(generated.empty()) << dump;
-  // The interrupted instruction, in no module: its address alone.
-  EXPECT_TRUE(std::regex_search(generated, std::regex("\\]:\n\\?\\?\n\t0x[0-9a-f]+\n"))) << generated;
   auto caller = generated.find("gops_test_generated_caller\n\t");
   ASSERT_NE(caller, std::string::npos) << generated;
+  // The interrupted instruction, in the generated code, comes first.
+  EXPECT_GT(caller, generated.find("]:\n") + 3) << generated;
   EXPECT_NE(generated.find("tests/peers/cpp/agent_host.cpp:", caller), std::string::npos) << generated;
   // And on: the frames the caller was called from.
   std::size_t frames_after = 0;
