@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "symbolize/inflated_debug_file.hpp"
 
@@ -178,6 +179,66 @@ Dwarf* open_alt(Dwarf* main) {
   return alt;
 }
 
+// The address ranges of the objects the dynamic loader has loaded: their
+// PT_LOAD segments, whole pages.
+int collect_segment(dl_phdr_info* info, std::size_t, void* data) {
+  auto* ranges = static_cast<std::vector<std::pair<std::uintptr_t, std::uintptr_t>>*>(data);
+  const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+    ranges->emplace_back(start & ~(page - 1), (start + ph.p_memsz + page - 1) & ~(page - 1));
+  }
+  return 0;
+}
+
+// /proc/self/maps without the file mappings that are no loaded object's
+// segment. libelf maps a whole ELF file to read it (libc.so.6 among them,
+// once symbolized); reported again, such a mapping became part of the
+// module, whose base then moved to it: every later address in libc was
+// named at the wrong offset, and an unrelated page near it was called
+// libc's. Anonymous mappings are kept (libdwfl passes over them).
+int read_loaded_maps(std::string& out) {
+  int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return err;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> loaded;
+  ::dl_iterate_phdr(collect_segment, &loaded);
+  auto is_loaded = [&](std::uintptr_t start, std::uintptr_t end) {
+    return std::any_of(loaded.begin(), loaded.end(), [&](const auto& r) { return start < r.second && r.first < end; });
+  };
+  out.clear();
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t eol = text.find('\n', at);
+    std::size_t next = eol == std::string::npos ? text.size() : eol + 1;
+    std::string_view line(text.data() + at, next - at);
+    at = next;
+    // "start-end perms offset dev inode [path]": a file mapping has a path
+    // starting with '/'.
+    unsigned long long start = 0, end = 0;
+    bool file = line.find(" /") != std::string_view::npos;
+    if (file && std::sscanf(std::string(line).c_str(), "%llx-%llx", &start, &end) == 2 && !is_loaded(start, end))
+      continue;
+    out.append(line);
+  }
+  return 0;
+}
+
 }  // namespace
 
 const Dwfl_Callbacks kSelfCallbacks = {
@@ -188,7 +249,9 @@ const Dwfl_Callbacks kSelfCallbacks = {
 };
 
 int report_self(Dwfl* dwfl) {
-  std::FILE* maps = std::fopen("/proc/self/maps", "re");  // 'e': O_CLOEXEC
+  std::string text;
+  if (int err = read_loaded_maps(text); err != 0) return err;
+  std::FILE* maps = ::fmemopen(text.data(), text.size(), "r");
   if (maps == nullptr) return errno;
   int rc = dwfl_linux_proc_maps_report(dwfl, maps);
   std::fclose(maps);
