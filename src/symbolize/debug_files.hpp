@@ -23,8 +23,9 @@ namespace gops::symbolize {
 extern const Dwfl_Callbacks kSelfCallbacks;
 
 // Reports this process's modules (as dwfl_linux_proc_report does: its
-// /proc/self/maps, and the vDSO from memory) between dwfl_report_begin and
-// dwfl_report_end. Returns 0 on success.
+// /proc/self/maps, less file mappings that are no loaded object's segment,
+// and the vDSO from memory) between dwfl_report_begin and dwfl_report_end.
+// Returns 0 on success.
 int report_self(Dwfl* dwfl);
 
 // Before the DIEs of `module` are read: its debug info loaded, and its
