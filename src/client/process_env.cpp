@@ -10,6 +10,8 @@
 #include <string>
 
 #include "common/errno_text.hpp"
+#include "common/read_file.hpp"
+#include "common/unique_fd.hpp"
 
 namespace gops::client {
 
@@ -32,25 +34,13 @@ protocol::EnvLookup parse_environ(std::string_view block) {
 
 Result<protocol::EnvLookup> process_environment(int pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/environ";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{"open " + path + ": " + errno_text(errno)};
   // The environment block is bounded by the kernel's ARG_MAX limits; cap
   // it anyway so a /proc oddity cannot grow memory without end.
   constexpr std::size_t kMax = 8u << 20;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Error{"open " + path + ": " + errno_text(errno)};
   std::string block;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Error{"read " + path + ": " + errno_text(err)};
-    }
-    if (n == 0 || block.size() + static_cast<std::size_t>(n) > kMax) break;
-    block.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  if (int err = read_all(fd.get(), block, kMax); err != 0) return Error{"read " + path + ": " + errno_text(err)};
   return parse_environ(block);
 }
 

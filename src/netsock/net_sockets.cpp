@@ -1,4 +1,5 @@
 #include "common/errno_text.hpp"
+#include "common/read_file.hpp"
 #include "netsock/net_sockets.hpp"
 
 #include <dirent.h>
@@ -32,13 +33,7 @@ Result<std::string> slurp(const std::string& path, bool missing_is_empty) {
     return Error{"open " + path + ": " + errno_text(errno)};
   }
   std::string out;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  (void)read_all(fd, out);  // what was read, on an error
   ::close(fd);
   return out;
 }

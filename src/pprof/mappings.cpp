@@ -9,23 +9,15 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/read_file.hpp"
+
 namespace gops::pprof {
 namespace {
 
-// The whole of a /proc file, read through a close-on-exec descriptor (the
-// host may fork and exec on another thread meanwhile).
+// The whole of a /proc file (what was read of it, on an error).
 std::string read_proc_text(const char* path) {
   std::string text;
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  (void)read_file(path, text);
   return text;
 }
 

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/read_file.hpp"
 #include "symbolize/inflated_debug_file.hpp"
 
 namespace gops::symbolize {
@@ -193,6 +195,14 @@ int collect_segment(dl_phdr_info* info, std::size_t, void* data) {
   return 0;
 }
 
+// The "start-end" at the head of a maps line.
+bool mapped_range(std::string_view line, std::uintptr_t& start, std::uintptr_t& end) {
+  const char* last = line.data() + line.size();
+  auto [dash, ec] = std::from_chars(line.data(), last, start, 16);
+  if (ec != std::errc() || dash == last || *dash != '-') return false;
+  return std::from_chars(dash + 1, last, end, 16).ec == std::errc();
+}
+
 // /proc/self/maps without the file mappings that are no loaded object's
 // segment. libelf maps a whole ELF file to read it (libc.so.6 among them,
 // once symbolized); reported again, such a mapping became part of the
@@ -200,22 +210,8 @@ int collect_segment(dl_phdr_info* info, std::size_t, void* data) {
 // named at the wrong offset, and an unrelated page near it was called
 // libc's. Anonymous mappings are kept (libdwfl passes over them).
 int read_loaded_maps(std::string& out) {
-  int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
   std::string text;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return err;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  if (int err = read_file("/proc/self/maps", text); err != 0) return err;
   std::vector<std::pair<std::uintptr_t, std::uintptr_t>> loaded;
   ::dl_iterate_phdr(collect_segment, &loaded);
   auto is_loaded = [&](std::uintptr_t start, std::uintptr_t end) {
@@ -230,10 +226,8 @@ int read_loaded_maps(std::string& out) {
     at = next;
     // "start-end perms offset dev inode [path]": a file mapping has a path
     // starting with '/'.
-    unsigned long long start = 0, end = 0;
-    bool file = line.find(" /") != std::string_view::npos;
-    if (file && std::sscanf(std::string(line).c_str(), "%llx-%llx", &start, &end) == 2 && !is_loaded(start, end))
-      continue;
+    std::uintptr_t start = 0, end = 0;
+    if (line.find(" /") != std::string_view::npos && mapped_range(line, start, end) && !is_loaded(start, end)) continue;
     out.append(line);
   }
   return 0;

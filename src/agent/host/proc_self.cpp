@@ -8,21 +8,13 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "common/read_file.hpp"
+
 namespace gops::agent {
 
 std::string read_proc_file(const std::string& path, std::size_t limit) {
   std::string out;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buf[4096];
-  while (out.size() < limit) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (out.size() > limit) out.resize(limit);
+  (void)read_file(path.c_str(), out, limit);  // what was read, on an error
   return out;
 }
 
