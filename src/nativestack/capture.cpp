@@ -178,9 +178,10 @@ Result<Capture> capture_threads(pid_t pid, const CaptureOptions& options) {
     } else {
       copied[i] = copy_window(reader, t.regs.sp, out, options.stack_window);
     }
-    if ((*freeze)->interrupted()) break;  // ^C: let go now, the dump is not wanted
   }
-  if (!(*freeze)->interrupted()) {
+  // Asked once, not per thread: each asking is a system call, and 1000 of
+  // them were a millisecond of the pause.
+  if (!(*freeze)->interrupted()) {  // else ^C: let go now, the dump is not wanted
     // The windows split over the freeze's threads, a run of them each.
     std::span<attach::ReadPiece> pieces(batch);
     (*freeze)->share_out([&](std::size_t lane, std::size_t lanes) {
