@@ -12,8 +12,9 @@ set(GOPS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/gops)
 
 # --- Libraries and headers ---------------------------------------------------
 # libgops_agent.a holds the project's internal object libraries already
-# (src/agent/CMakeLists.txt); what it needs from the system (libunwind,
-# libdw, libdeflate, zlib, threads, dl) is in its exported link interface.
+# (src/agent/CMakeLists.txt); what it needs from the system (libdw,
+# libdeflate, zlib, threads, dl) is in its exported link interface. The agent
+# and the heap sampler load libunwind at run time (common/private_libunwind.hpp).
 install(TARGETS gops_agent gops_agent_preload gops_heap_sampler gops_heap_sampler_preload EXPORT gopsTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -101,11 +102,13 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${GOPS_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends from the shared libraries the binaries link (dpkg-shlibdeps),
-# and those gops loads on first use (src/dynload), which it does not see.
+# and those loaded at run time, which it does not see: by gops on first use
+# (src/dynload), by the agent and the heap sampler (libunwind).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libdw1, libelf1, libdeflate0, libzydis4.0")
-# Linking the agent needs these; running gops does not.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libdeflate-dev, libunwind-dev, pkg-config")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libdw1, libelf1, libdeflate0, libzydis4.0, libunwind8")
+# Linking the agent needs these; running gops does not. (libunwind-dev's
+# headers are needed to build gops, not to link the agent.)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libdw-dev, libdeflate-dev, pkg-config")
 # Executables and shared objects without their debug info (the static
 # libraries, installed as files, keep their symbols).
 set(CPACK_STRIP_FILES ON)

@@ -1,7 +1,5 @@
 #include "heap_sampler/sampler.hpp"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -11,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/private_libunwind.hpp"
 #include "heap_sampler/real_allocator.hpp"
 #include "heap_sampler/sample_store.hpp"
 
@@ -89,8 +88,10 @@ void wait_out_captures() {
 GOPS_HS_HOOK_PATH std::uint32_t capture(std::uintptr_t* out) {
   constexpr int kSlack = 8;  // our own frames, dropped below
   void* raw[GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack];
+  const private_libunwind::Functions* unw = private_libunwind::get();
+  if (unw == nullptr) return 0;  // libunwind is not installed: samples without stacks
   enter_capture();
-  int n = ::unw_backtrace(raw, GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack);
+  int n = unw->backtrace(raw, GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack);
   g_captures_in_flight.fetch_sub(1);
   int first = 0;
   while (first < n && in_hook_section(reinterpret_cast<std::uintptr_t>(raw[first]))) ++first;
@@ -179,12 +180,16 @@ __attribute__((constructor)) void init_sampler() {
   set_sampling_rate(rate_from_env());
   init_thread_registry();
   ::pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-  // A cache per thread needs no lock where libunwind supports it (Debian's
-  // 1.6 turns this into the global cache: see enter_capture for fork).
-  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-  // Make sure libunwind has set itself up before a sample needs it.
-  void* frame[1];
-  ::unw_backtrace(frame, 1);
+  // libunwind loaded now (privately: common/private_libunwind.hpp), not
+  // inside the first sampled allocation. A cache per thread needs no lock
+  // where libunwind supports it (Debian's 1.6 turns this into the global
+  // cache: see enter_capture for fork).
+  if (const private_libunwind::Functions* unw = private_libunwind::load()) {
+    unw->set_caching_policy(unw->local_addr_space, UNW_CACHE_PER_THREAD);
+    // Make sure libunwind has set itself up before a sample needs it.
+    void* frame[1];
+    unw->backtrace(frame, 1);
+  }
   t_state.in_hook = was;
 }
 

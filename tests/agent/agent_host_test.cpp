@@ -141,6 +141,30 @@ TEST(AgentHost, StackShowsEveryThreadWithFunctionsAndLines) {
 // A thread asleep in generated code (no unwind info: libgcc's walk stops
 // there) is walked on by libunwind, by its frame pointer, to the function
 // that called the code and beyond.
+// The agent walks stacks with libunwind, which defines the C++ ABI's
+// unwinder and backtrace() under the same names as libgcc_s and libc.
+// Linked, it would come first in the program's search order and take over
+// every exception the program throws (70 times slower with Debian's
+// libunwind); loaded privately, it serves the agent alone.
+TEST(AgentHost, ProgramKeepsItsOwnUnwinderBesideTheAgent) {
+  HostProcess host;
+  ask(host, "\x01");  // a stack dump: the agent has its unwinders loaded now
+  ASSERT_TRUE(host.command("unwinder"));
+  std::smatch m;
+  std::string out = host.child().output();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("unwinder raise=(\\S+) resume=(\\S+) backtrace=(\\S+) "
+                                                   "libunwind=(\\S+) caught=(\\d)")))
+      << out;
+  EXPECT_EQ(m[4], "loaded") << "the agent's own walks use it: " << out;
+  for (int name = 1; name <= 3; ++name) EXPECT_NE(m[name], "libunwind.so.8") << out;
+  if (!kSanitized) {  // a sanitizer's runtime may intercept them (in the program itself)
+    EXPECT_EQ(m[1], "libgcc_s.so.1") << out;
+    EXPECT_EQ(m[2], "libgcc_s.so.1") << out;
+    EXPECT_EQ(m[3], "libc.so.6") << out;
+  }
+  EXPECT_EQ(m[5], "1") << out;
+}
+
 TEST(AgentHost, StackGoesOnPastCodeWithoutUnwindInfo) {
   if (kThreadSanitizer) GTEST_SKIP() << "under TSan, handlers run later, in TSan's runtime";
   HostProcess host({"--generated"});

@@ -8,13 +8,15 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <new>
 #include <cstdlib>
+#include <new>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "agent/commands/heap_scale.hpp"
 #include "heap_sampler/gops_heap_sampler.h"
+#include "support/symbol_origin.hpp"
 
 namespace gops::test {
 namespace {
@@ -241,6 +243,18 @@ TEST(HeapSampler, RateZeroStopsSampling) {
   EXPECT_EQ(after.rate, 0u);
   EXPECT_LE(after.live_samples, before.live_samples);
   EXPECT_EQ(after.sites, before.sites);
+}
+
+// The sampler walks stacks with libunwind, which defines the C++ ABI's
+// unwinder and backtrace() under the same names as libgcc_s and libc:
+// loaded privately, not linked, so that the program's exceptions keep
+// libgcc's unwinder.
+TEST(HeapSampler, ProgramKeepsItsOwnUnwinder) {
+  EXPECT_TRUE(library_loaded("libunwind.so.8")) << "loaded when the sampler started";
+  EXPECT_EQ(symbol_origin("_Unwind_RaiseException"), "libgcc_s.so.1");
+  EXPECT_EQ(symbol_origin("_Unwind_Resume"), "libgcc_s.so.1");
+  EXPECT_NE(symbol_origin("backtrace"), "libunwind.so.8");
+  EXPECT_THROW(throw std::runtime_error("through libgcc"), std::runtime_error);
 }
 
 TEST(HeapScale, AsGoScalesHeapSamples) {

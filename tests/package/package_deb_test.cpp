@@ -35,8 +35,9 @@ TEST(PackageDeb, UnpackedDebRunsGopsAndHoldsEveryPart) {
   EXPECT_NE(control_field(deb, "Maintainer").find('@'), std::string::npos);
   // dpkg-shlibdeps found what gops links dynamically.
   EXPECT_NE(control_field(deb, "Depends").find("libc6 (>="), std::string::npos) << control_field(deb, "Depends");
-  // And what it loads on first use, which dpkg-shlibdeps cannot see.
-  for (const char* lib : {"libdw1", "libelf1", "libdeflate0", "libzydis4.0"})
+  // And what gops loads on first use and the agent at run time, which
+  // dpkg-shlibdeps cannot see.
+  for (const char* lib : {"libdw1", "libelf1", "libdeflate0", "libzydis4.0", "libunwind8"})
     EXPECT_NE(control_field(deb, "Depends").find(lib), std::string::npos) << lib << ": " << control_field(deb, "Depends");
 
   std::string root = dir.path() + "/root";

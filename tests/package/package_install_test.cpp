@@ -103,7 +103,7 @@ TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
   std::vector<std::string> configure_argv{cmake(), "-S", source_dir() + "/tests/package/consumer", "-B", build,
                                           "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
                                           "-DCMAKE_CXX_COMPILER=" + cxx(), "-DCMAKE_PREFIX_PATH=" + prefix()};
-  // Without the system's pkg-config modules (libunwind, libdw), the package
+  // Without the system's pkg-config modules (libdw, libdeflate), the package
   // is not found and says what to install.
   fs::create_directory(path("no-pc"));
   RunResult without = run(configure_argv, {{"PKG_CONFIG_LIBDIR", path("no-pc")}, {"PKG_CONFIG_PATH", ""}});
@@ -113,7 +113,7 @@ TEST_F(PackageInstall, CMakeConsumerRunsTheAgent) {
     if (!std::isspace(static_cast<unsigned char>(c))) message += c;
     else if (!message.empty() && message.back() != ' ') message += ' ';
   }
-  EXPECT_NE(message.find("(Debian: apt install libunwind-dev)"), std::string::npos) << without.err;
+  EXPECT_NE(message.find("(Debian: apt install libdw-dev)"), std::string::npos) << without.err;
 
   RunResult configure = run(configure_argv);
   ASSERT_EQ(configure.exit_code, 0) << configure.out << configure.err;

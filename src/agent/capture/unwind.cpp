@@ -1,8 +1,6 @@
 #include "agent/capture/unwind.hpp"
 
-#define UNW_LOCAL_ONLY
 #include <dlfcn.h>
-#include <libunwind.h>
 #include <signal.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -11,6 +9,8 @@
 
 #include <atomic>
 #include <mutex>
+
+#include "common/private_libunwind.hpp"
 
 #if defined(__SANITIZE_THREAD__)
 #define GOPS_AGENT_TSAN 1
@@ -40,6 +40,8 @@ namespace {
 // libunwind steps with its full machinery (and, past frames without unwind
 // info, validates every address with syscalls).
 int unwind_with_cursor(void* context, std::uintptr_t* pcs, int max) {
+  const private_libunwind::Functions* unw = private_libunwind::get();
+  if (unw == nullptr) return 0;
   unw_cursor_t cursor;
   int depth = 0;
 #ifdef GOPS_AGENT_TSAN
@@ -47,49 +49,27 @@ int unwind_with_cursor(void* context, std::uintptr_t* pcs, int max) {
   // saved when the signal arrived: that stack is gone. Unwind from here.
   (void)context;
   unw_context_t here;
-  unw_getcontext(&here);
-  int init = unw_init_local(&cursor, &here);
-  if (init == 0) unw_step(&cursor);  // this handler's own frame
+  unw->getcontext(&here);
+  int init = unw->init_local(&cursor, &here);
+  if (init == 0) unw->step(&cursor);  // this handler's own frame
 #else
   // Start at the interrupted instruction, not in this handler.
-  int init = unw_init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME);
+  int init = unw->init_local2(&cursor, static_cast<unw_context_t*>(context), UNW_INIT_SIGNAL_FRAME);
 #endif
   if (init == 0) {
     do {
       unw_word_t ip = 0;
-      if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+      if (unw->get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
       pcs[depth++] = static_cast<std::uintptr_t>(ip);
-    } while (depth < max && unw_step(&cursor) > 0);
+    } while (depth < max && unw->step(&cursor) > 0);
   }
   return depth;
 }
 
-// Async-signal-safe. libunwind's fast path (unw_backtrace: a per-thread
-// cache of frame layouts, no syscalls once warm) walks from this handler
-// through the signal frame; the frames above the interrupted instruction
-// are dropped. When that instruction is not found (no unwind info on the
-// way), the careful walk answers instead.
-int unwind_interrupted(void* context, std::uintptr_t* pcs, int max) {
-#ifndef GOPS_AGENT_TSAN
-  constexpr int kHandlerFrames = 4;  // this function, the handler, the signal trampoline, slack
-  constexpr int kMaxWalk = 128;
-  void* frames[kMaxWalk + kHandlerFrames];
-  int n = unw_backtrace(frames, (max < kMaxWalk ? max : kMaxWalk) + kHandlerFrames);
-  std::uintptr_t pc = interrupted_pc(context);
-  for (int i = 0; pc != 0 && i < n && i <= kHandlerFrames; ++i) {
-    if (reinterpret_cast<std::uintptr_t>(frames[i]) != pc) continue;
-    int depth = 0;
-    for (int j = i; j < n && depth < max; ++j) pcs[depth++] = reinterpret_cast<std::uintptr_t>(frames[j]);
-    return depth;
-  }
-#endif
-  return unwind_with_cursor(context, pcs, max);
-}
-
 #ifndef GOPS_AGENT_TSAN
 // libgcc's unwinder, looked up in libgcc_s itself: libunwind exports the
-// same _Unwind_* names, and whichever library comes first in the
-// program's search order answers for them.
+// same _Unwind_* names, and in a program that links libunwind (ours is
+// loaded privately: common/private_libunwind.hpp) those come first.
 using BacktraceFn = _Unwind_Reason_Code (*)(_Unwind_Trace_Fn, void*);
 using GetIpInfoFn = _Unwind_Ptr (*)(_Unwind_Context*, int*);
 std::atomic<BacktraceFn> gcc_backtrace{nullptr};
@@ -150,10 +130,35 @@ int unwind_with_gcc(void* context, std::uintptr_t* pcs, int max) {
 }
 #endif
 
+// Async-signal-safe. libunwind's fast path (unw_backtrace: a per-thread
+// cache of frame layouts, no syscalls once warm) walks from this handler
+// through the signal frame; the frames above the interrupted instruction
+// are dropped. When that instruction is not found (no unwind info on the
+// way), the careful walk answers instead.
+int unwind_interrupted(void* context, std::uintptr_t* pcs, int max) {
+#ifndef GOPS_AGENT_TSAN
+  constexpr int kHandlerFrames = 4;  // this function, the handler, the signal trampoline, slack
+  constexpr int kMaxWalk = 128;
+  const private_libunwind::Functions* unw = private_libunwind::get();
+  if (unw == nullptr) return unwind_with_gcc(context, pcs, max);
+  void* frames[kMaxWalk + kHandlerFrames];
+  int n = unw->backtrace(frames, (max < kMaxWalk ? max : kMaxWalk) + kHandlerFrames);
+  std::uintptr_t pc = interrupted_pc(context);
+  for (int i = 0; pc != 0 && i < n && i <= kHandlerFrames; ++i) {
+    if (reinterpret_cast<std::uintptr_t>(frames[i]) != pc) continue;
+    int depth = 0;
+    for (int j = i; j < n && depth < max; ++j) pcs[depth++] = reinterpret_cast<std::uintptr_t>(frames[j]);
+    return depth;
+  }
+#endif
+  return unwind_with_cursor(context, pcs, max);
+}
+
 }  // namespace
 
 void prepare_unwinder() {
-  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  if (const private_libunwind::Functions* unw = private_libunwind::load())
+    unw->set_caching_policy(unw->local_addr_space, UNW_CACHE_PER_THREAD);
 #ifndef GOPS_AGENT_TSAN
   static std::once_flag once;
   std::call_once(once, find_gcc_unwinder);

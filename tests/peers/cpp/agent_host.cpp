@@ -3,6 +3,9 @@
 // test can make it allocate, free, fork, exec or exit at known moments). Prints
 // "port=N" when the agent listens and "done CMD" after each command.
 //
+// "unwinder" says which libraries the program's exceptions and backtrace()
+// resolve to.
+//
 //   agent_host FIFO [--cleanup] [--version TEXT] [--threads N] [--host-sigterm] [--address HOST:PORT]
 //              [--generated]
 #include <gops/agent.hpp>
@@ -23,15 +26,25 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/blocked_in.hpp"
+#include "support/symbol_origin.hpp"
 
 namespace {
 
 std::atomic<unsigned long> g_spins{0};
+
+// An exception thrown through a few frames of the program's own.
+__attribute__((noinline)) int gops_test_throw(int depth) {
+  if (depth == 0) throw std::runtime_error("probe");
+  int below = gops_test_throw(depth - 1);
+  asm volatile("" ::: "memory");
+  return below + 1;
+}
 
 // The functions the stack test looks for, kept out of line and distinct;
 // gops_test_inlined_nap always inlined (the dump lists it as such).
@@ -194,6 +207,20 @@ int main(int argc, char** argv) {
     if (line == "free") free_blocks();
     if (line == "spins") std::printf("spins=%lu\n", g_spins.load());
     if (line == "close") gops::agent::close();
+    if (line == "unwinder") {
+      // Whose unwinder the program's exceptions and backtrace() use, with
+      // the agent (and whatever it loaded) in the process.
+      bool caught = false;
+      try {
+        gops_test_throw(5);
+      } catch (const std::runtime_error&) {
+        caught = true;
+      }
+      std::printf("unwinder raise=%s resume=%s backtrace=%s libunwind=%s caught=%d\n",
+                  gops::test::symbol_origin("_Unwind_RaiseException").c_str(),
+                  gops::test::symbol_origin("_Unwind_Resume").c_str(), gops::test::symbol_origin("backtrace").c_str(),
+                  gops::test::library_loaded("libunwind.so.8") ? "loaded" : "absent", caught ? 1 : 0);
+    }
     if (line == "exit") {
       std::printf("done exit\n");
       std::fflush(stdout);
