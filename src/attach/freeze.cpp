@@ -202,7 +202,7 @@ bool Freeze::none_missed() const {
     else if (t.stop != ThreadStop::kExited)
       return false;  // may run, and start threads
   }
-  auto stat = proc::read_stat(pid_);
+  auto stat = proc::read_thread_stat(pid_, pid_);
   return stat && stat->num_threads == held;
 }
 

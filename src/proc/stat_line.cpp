@@ -1,5 +1,6 @@
 // /proc/PID/stat: the one file the process list reads for every process.
 #include <charconv>
+#include <cstdio>
 #include <string>
 
 #include "proc/process.hpp"
@@ -82,17 +83,29 @@ Result<StatLine> parse_stat(std::string_view text) {
   return s;
 }
 
-Result<StatLine> read_stat(int pid) {
+namespace {
+
+Result<StatLine> read_stat_file(int pid, std::string_view name) {
   // A stat line is at most ~52 numbers of up to 20 digits plus a 15-byte
   // comm (about 1.1 KB); 2 KB on the stack leaves room to spare.
   char buf[2048];
-  auto n = detail::read_into(pid, "stat", buf, sizeof buf);
+  auto n = detail::read_into(pid, name, buf, sizeof buf);
   if (!n) return n.error();
   // An empty read means the process was reaped between open and read.
   if (*n == 0 && !detail::pid_exists(pid)) return Error{"no process with PID " + std::to_string(pid)};
   auto s = parse_stat(std::string_view(buf, *n));
   if (!s) return Error{"PID " + std::to_string(pid) + ": " + s.message()};
   return s;
+}
+
+}  // namespace
+
+Result<StatLine> read_stat(int pid) { return read_stat_file(pid, "stat"); }
+
+Result<StatLine> read_thread_stat(int pid, int tid) {
+  char name[32];
+  std::snprintf(name, sizeof name, "task/%d/stat", tid);
+  return read_stat_file(pid, name);
 }
 
 }  // namespace gops::proc
