@@ -165,6 +165,24 @@ TEST(AgentHost, ProgramKeepsItsOwnUnwinderBesideTheAgent) {
   EXPECT_EQ(m[5], "1") << out;
 }
 
+// Where libunwind is not installed, the host still starts (nothing of
+// ours names it) and its stacks are walked by libgcc's unwinder.
+TEST(AgentHost, WithoutLibunwindTheHostRunsAndStacksAreWalked) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root for a mount namespace (CI runs as root)";
+  if (kThreadSanitizer) GTEST_SKIP() << "under TSan the agent walks with libunwind alone (its handlers run late)";
+  // /dev/null mounted over it, in a mount namespace of the host's own.
+  const std::string lib = std::filesystem::canonical("/lib/x86_64-linux-gnu/libunwind.so.8").string();
+  HostProcess host({"--threads", "2"}, {},
+                   {"unshare", "--mount", "sh", "-c", "mount --bind /dev/null " + lib + " && exec \"$0\" \"$@\""});
+  std::string dump = ask(host, "\x01");
+  std::string sleeper = thread_block(dump, "sleeper");
+  EXPECT_NE(sleeper.find("gops_test_sleeper_loop\n\t"), std::string::npos) << dump;
+  EXPECT_NE(sleeper.find("tests/peers/cpp/agent_host.cpp:"), std::string::npos) << sleeper;
+  EXPECT_NE(thread_block(dump, "agent_host").find("\nmain\n\t"), std::string::npos) << dump;
+  ASSERT_TRUE(host.command("unwinder"));
+  EXPECT_NE(host.child().output().find(" libunwind=absent caught=1\n"), std::string::npos) << host.child().output();
+}
+
 TEST(AgentHost, StackGoesOnPastCodeWithoutUnwindInfo) {
   if (kThreadSanitizer) GTEST_SKIP() << "under TSan, handlers run later, in TSan's runtime";
   HostProcess host({"--generated"});

@@ -16,8 +16,11 @@ std::string make_fifo(const std::string& dir) {
   if (::mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
   return path;
 }
-std::vector<std::string> argv_for(const std::string& fifo, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{agent_host_path(), fifo};
+std::vector<std::string> argv_for(const std::vector<std::string>& launcher, const std::string& fifo,
+                                  const std::vector<std::string>& args) {
+  std::vector<std::string> argv = launcher;
+  argv.push_back(agent_host_path());
+  argv.push_back(fifo);
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -30,9 +33,10 @@ Env with_config_dir(Env env, const std::string& dir) {
 }
 }  // namespace
 
-HostProcess::HostProcess(const std::vector<std::string>& args, const Env& env)
+HostProcess::HostProcess(const std::vector<std::string>& args, const Env& env,
+                         const std::vector<std::string>& launcher)
     : fifo_(make_fifo(dir_.path())),
-      child_(Child::spawn(argv_for(fifo_, args), with_config_dir(env, dir_.path() + "/gops"))) {
+      child_(Child::spawn(argv_for(launcher, fifo_, args), with_config_dir(env, dir_.path() + "/gops"))) {
   if (!child_.wait_for_output("port=")) throw std::runtime_error("agent_host did not start");
   eventually([&] { return child_.output().find('\n', child_.output().find("port=")) != std::string::npos; });
   std::string out = child_.output();

@@ -14,7 +14,10 @@ std::string agent_host_path();
 
 class HostProcess {
  public:
-  explicit HostProcess(const std::vector<std::string>& args = {}, const Env& env = {});
+  // `launcher`: a command that ends by exec'ing the program it is given
+  // after its own arguments (unshare, sh -c '... exec "$0" "$@"').
+  explicit HostProcess(const std::vector<std::string>& args = {}, const Env& env = {},
+                       const std::vector<std::string>& launcher = {});
   // Sends one command line and waits for its "done" line.
   bool command(const std::string& line);
   std::uint16_t port() const { return port_; }

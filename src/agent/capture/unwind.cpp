@@ -203,12 +203,17 @@ int unwind_from_signal(void* context, std::uintptr_t* pcs, int max) {
 
 int unwind_once_from_signal(void* context, std::uintptr_t* pcs, int max) {
   if (max <= 0) return 0;
+  int depth = 0;
 #ifndef GOPS_AGENT_TSAN
   // Stopped at the interrupted instruction (code without unwind info, such
   // as generated code): libunwind's careful walk guesses on from there.
-  if (int depth = unwind_with_gcc(context, pcs, max); depth > 1) return depth;
+  depth = unwind_with_gcc(context, pcs, max);
+  if (depth > 1) return depth;
 #endif
-  return unwind_with_cursor(context, pcs, max);
+  // Without libunwind the careful walk writes nothing: libgcc's one frame
+  // stays.
+  int careful = unwind_with_cursor(context, pcs, max);
+  return careful > 0 ? careful : depth;
 }
 
 }  // namespace gops::agent
