@@ -79,10 +79,14 @@ pause_max=$(tail -1 "$work/pauses")
 # machine the wall time is mostly waiting for a CPU, the CPU time is the work.
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$json"; }
 cpu() { jq -r --arg n "$1" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$json"; }
+# gops stops the target with real-time lanes where it may (root, or an
+# RLIMIT_RTPRIO above 0; CAP_SYS_NICE alone is not seen here): say which,
+# the pause depends on it.
+if [[ $(id -u) -eq 0 || $(ulimit -r) != 0 ]]; then lanes="real-time lanes"; else lanes="no real-time priority"; fi
 ours=$(median "gops stack")
 ours_cpu=$(cpu "gops stack")
 {
-  echo "| $((threads + 4)) threads, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) | wall, median (ms) | vs gops | CPU (ms) | vs gops |"
+  echo "| $((threads + 4)) threads, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $lanes | wall, median (ms) | vs gops | CPU (ms) | vs gops |"
   echo "|---|---|---|---|---|"
   printf '| gops stack PID | %.1f | 1 | %.1f | 1 |\n' "$ours" "$ours_cpu"
   for name in "gops stack, nothing kept" "eu-stack -p" "eu-stack -p -s -i"; do
