@@ -13,7 +13,7 @@
 // and the tests link the real libraries.
 //
 // Written here rather than taken from a library: the one generator of such
-// stubs (Implib.so) is not packaged in Debian, and 49 functions do not
+// stubs (Implib.so) is not packaged in Debian, and 55 functions do not
 // warrant one.
 #pragma once
 
