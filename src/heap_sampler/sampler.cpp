@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
+#include <unwind.h>
 
 #include <atomic>
 #include <cerrno>
@@ -84,16 +85,44 @@ void wait_out_captures() {
   while (g_captures_in_flight.load() != 0) ::sched_yield();
 }
 
+// Where libunwind is not installed: libgcc's unwinder (no cache, no lock
+// with glibc's _dl_find_object), called from our own section so that its
+// frame is dropped with ours.
+struct GccTrace {
+  void** out;
+  int max;
+  int n = 0;
+};
+
+_Unwind_Reason_Code on_gcc_frame(_Unwind_Context* context, void* arg) {
+  auto* trace = static_cast<GccTrace*>(arg);
+  if (trace->n >= trace->max) return _URC_END_OF_STACK;
+  trace->out[trace->n++] = reinterpret_cast<void*>(_Unwind_GetIP(context));
+  return _URC_NO_REASON;
+}
+
+GOPS_HS_HOOK_PATH int gcc_backtrace(void** out, int max) {
+  GccTrace trace{out, max};
+  _Unwind_Backtrace(on_gcc_frame, &trace);
+  return trace.n;
+}
+
 // The program's stack at the allocation, leaf first, without our frames.
 GOPS_HS_HOOK_PATH std::uint32_t capture(std::uintptr_t* out) {
   constexpr int kSlack = 8;  // our own frames, dropped below
   void* raw[GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack];
   const private_libunwind::Functions* unw = private_libunwind::get();
-  if (unw == nullptr) return 0;  // libunwind is not installed: samples without stacks
-  enter_capture();
-  int n = unw->backtrace(raw, GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack);
-  g_captures_in_flight.fetch_sub(1);
+  int n = 0;
   int first = 0;
+  if (unw != nullptr) {
+    enter_capture();
+    n = unw->backtrace(raw, GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack);
+    g_captures_in_flight.fetch_sub(1);
+  } else {
+    n = gcc_backtrace(raw, GOPS_HEAP_SAMPLER_MAX_FRAMES + kSlack);
+    // libgcc's own frames, should it report any before ours.
+    while (first < n && !in_hook_section(reinterpret_cast<std::uintptr_t>(raw[first]))) ++first;
+  }
   while (first < n && in_hook_section(reinterpret_cast<std::uintptr_t>(raw[first]))) ++first;
   std::uint32_t depth = 0;
   for (int i = first; i < n && depth < GOPS_HEAP_SAMPLER_MAX_FRAMES; ++i)
@@ -184,11 +213,13 @@ __attribute__((constructor)) void init_sampler() {
   // inside the first sampled allocation. A cache per thread needs no lock
   // where libunwind supports it (Debian's 1.6 turns this into the global
   // cache: see enter_capture for fork).
+  // Either unwinder set up now, before a sample needs it.
+  void* frame[1];
   if (const private_libunwind::Functions* unw = private_libunwind::load()) {
     unw->set_caching_policy(unw->local_addr_space, UNW_CACHE_PER_THREAD);
-    // Make sure libunwind has set itself up before a sample needs it.
-    void* frame[1];
     unw->backtrace(frame, 1);
+  } else {
+    gcc_backtrace(frame, 1);
   }
   t_state.in_hook = was;
 }

@@ -4,6 +4,7 @@
 // Debian's `go tool pprof`. The sampler linked in, preloaded, and preloaded
 // over jemalloc; without it, one sentence on how to enable it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -25,7 +26,9 @@ const char* kTestRate = "16384";
 
 class SitesHost {
  public:
-  SitesHost(const std::string& program, Env env) : child_(start(program, env)) {
+  // `launcher`: a command that ends by exec'ing the program it is given.
+  SitesHost(const std::string& program, Env env, const std::vector<std::string>& launcher = {})
+      : child_(start(program, env, launcher)) {
     ready_ = child_.wait_for_output("ready\n", std::chrono::seconds(60));
   }
   bool ready() const { return ready_; }
@@ -50,9 +53,10 @@ class SitesHost {
 
  private:
   std::string config_dir() const { return files_.path() + "/gops"; }
-  Child start(const std::string& program, Env env) {
+  Child start(const std::string& program, Env env, std::vector<std::string> argv) {
     env["GOPS_CONFIG_DIR"] = config_dir();
-    return Child::spawn({program}, env);
+    argv.push_back(program);
+    return Child::spawn(argv, env);
   }
   TempDir files_;
   Child child_;
@@ -125,6 +129,17 @@ void expect_known_heap(const std::string& profile) {
 
 TEST(HeapProfile, LinkedSamplerFindsTheLiveSitesAndTheChurn) {
   SitesHost host(HEAP_SITES_HOST, {{"GOPS_HEAP_SAMPLE_RATE", kTestRate}});
+  ASSERT_TRUE(host.ready());
+  expect_known_heap(host.profile());
+}
+
+// The sampler walks with libunwind, loaded at run time; where it is not
+// installed, with libgcc's unwinder: the same sites.
+TEST(HeapProfile, WithoutLibunwindTheSitesAreTheSame) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root for a mount namespace (CI runs as root)";
+  const std::string lib = std::filesystem::canonical("/lib/x86_64-linux-gnu/libunwind.so.8").string();
+  SitesHost host(HEAP_SITES_HOST, {{"GOPS_HEAP_SAMPLE_RATE", kTestRate}},
+                 {"unshare", "--mount", "sh", "-c", "mount --bind /dev/null " + lib + " && exec \"$0\""});
   ASSERT_TRUE(host.ready());
   expect_known_heap(host.profile());
 }
