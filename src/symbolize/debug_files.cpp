@@ -12,7 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -23,7 +23,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/read_file.hpp"
 #include "symbolize/inflated_debug_file.hpp"
 
 namespace gops::symbolize {
@@ -181,56 +180,44 @@ Dwarf* open_alt(Dwarf* main) {
   return alt;
 }
 
-// The address ranges of the objects the dynamic loader has loaded: their
+// An object the dynamic loader has loaded: its name and the extent of its
 // PT_LOAD segments, whole pages.
-int collect_segment(dl_phdr_info* info, std::size_t, void* data) {
-  auto* ranges = static_cast<std::vector<std::pair<std::uintptr_t, std::uintptr_t>>*>(data);
-  const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+struct LoadedObject {
+  std::string name;
+  std::uintptr_t low = 0, high = 0;
+};
+
+int collect_object(dl_phdr_info* info, std::size_t, void* data) {
+  auto* objects = static_cast<std::vector<LoadedObject>*>(data);
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  LoadedObject o{info->dlpi_name != nullptr ? info->dlpi_name : "", UINTPTR_MAX, 0};
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_LOAD) continue;
     std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
-    ranges->emplace_back(start & ~(page - 1), (start + ph.p_memsz + page - 1) & ~(page - 1));
+    o.low = std::min(o.low, start & ~(page - 1));
+    o.high = std::max(o.high, (start + ph.p_memsz + page - 1) & ~(page - 1));
   }
+  if (o.low < o.high) objects->push_back(std::move(o));
   return 0;
 }
 
-// The "start-end" at the head of a maps line.
-bool mapped_range(std::string_view line, std::uintptr_t& start, std::uintptr_t& end) {
-  const char* last = line.data() + line.size();
-  auto [dash, ec] = std::from_chars(line.data(), last, start, 16);
-  if (ec != std::errc() || dash == last || *dash != '-') return false;
-  return std::from_chars(dash + 1, last, end, 16).ec == std::errc();
+// The main program's file, as /proc/self/maps names it (with the kernel's
+// " (deleted)" when it was replaced: find_elf opens it through /proc/self/exe).
+std::string main_program_path() {
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  return n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : std::string();
 }
 
-// /proc/self/maps without the file mappings that are no loaded object's
-// segment. libelf maps a whole ELF file to read it (libc.so.6 among them,
-// once symbolized); reported again, such a mapping became part of the
-// module, whose base then moved to it: every later address in libc was
-// named at the wrong offset, and an unrelated page near it was called
-// libc's. Anonymous mappings are kept (libdwfl passes over them).
-int read_loaded_maps(std::string& out) {
-  std::string text;
-  if (int err = read_file("/proc/self/maps", text); err != 0) return err;
-  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> loaded;
-  ::dl_iterate_phdr(collect_segment, &loaded);
-  auto is_loaded = [&](std::uintptr_t start, std::uintptr_t end) {
-    return std::any_of(loaded.begin(), loaded.end(), [&](const auto& r) { return start < r.second && r.first < end; });
-  };
-  out.clear();
-  out.reserve(text.size());
-  for (std::size_t at = 0; at < text.size();) {
-    std::size_t eol = text.find('\n', at);
-    std::size_t next = eol == std::string::npos ? text.size() : eol + 1;
-    std::string_view line(text.data() + at, next - at);
-    at = next;
-    // "start-end perms offset dev inode [path]": a file mapping has a path
-    // starting with '/'.
-    std::uintptr_t start = 0, end = 0;
-    if (line.find(" /") != std::string_view::npos && mapped_range(line, start, end) && !is_loaded(start, end)) continue;
-    out.append(line);
-  }
-  return 0;
+// The file a library path names, its symlinks resolved (the loader keeps
+// the name it was asked for, libstdc++.so.6; /proc/PID/maps, and so the
+// CLI's dump of another process, names libstdc++.so.6.0.30). Unchanged if
+// it cannot be resolved.
+std::string real_path(const std::string& name) {
+  if (name.empty() || name[0] != '/') return name;
+  char resolved[PATH_MAX];
+  return ::realpath(name.c_str(), resolved) != nullptr ? std::string(resolved) : name;
 }
 
 }  // namespace
@@ -243,16 +230,18 @@ const Dwfl_Callbacks kSelfCallbacks = {
 };
 
 int report_self(Dwfl* dwfl) {
-  std::string text;
-  if (int err = read_loaded_maps(text); err != 0) return err;
-  std::FILE* maps = ::fmemopen(text.data(), text.size(), "r");
-  if (maps == nullptr) return errno;
-  int rc = dwfl_linux_proc_maps_report(dwfl, maps);
-  std::fclose(maps);
-  // The maps text names the vDSO without a file: report it from memory.
+  std::vector<LoadedObject> objects;
+  ::dl_iterate_phdr(collect_object, &objects);
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    // The first is the main program, which the loader leaves unnamed.
+    std::string name = i == 0 && objects[i].name.empty() ? main_program_path() : real_path(objects[i].name);
+    // Files by their absolute path; the vDSO ("linux-vdso.so.1") below.
+    if (name.empty() || name[0] != '/') continue;
+    if (dwfl_report_module(dwfl, name.c_str(), objects[i].low, objects[i].high) == nullptr) return -1;
+  }
   std::uintptr_t start = 0, size = 0;
   if (vdso_extent(&start, &size)) dwfl_report_module(dwfl, kVdso.data(), start, start + size);
-  return rc;
+  return 0;
 }
 
 void prepare_module(Dwfl_Module* module) {

@@ -22,10 +22,12 @@ namespace gops::symbolize {
 // find_elf and find_debuginfo for this process's modules.
 extern const Dwfl_Callbacks kSelfCallbacks;
 
-// Reports this process's modules (as dwfl_linux_proc_report does: its
-// /proc/self/maps, less file mappings that are no loaded object's segment,
-// and the vDSO from memory) between dwfl_report_begin and dwfl_report_end.
-// Returns 0 on success.
+// Reports this process's modules between dwfl_report_begin and
+// dwfl_report_end: the objects the dynamic loader lists (dl_iterate_phdr),
+// each over its PT_LOAD segments, and the vDSO from memory. Not from
+// /proc/self/maps: libelf maps whole ELF files to read them (libc.so.6
+// among them, once symbolized), and a maps reader took such a mapping for
+// part of the module, whose base then moved to it. Returns 0 on success.
 int report_self(Dwfl* dwfl);
 
 // Before the DIEs of `module` are read: its debug info loaded, and its

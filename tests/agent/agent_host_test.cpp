@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "support/hide_libraries.hpp"
 #include "support/host_process.hpp"
 #include "support/raw_client.hpp"
 #include "support/sanitizers.hpp"
@@ -170,10 +171,7 @@ TEST(AgentHost, ProgramKeepsItsOwnUnwinderBesideTheAgent) {
 TEST(AgentHost, WithoutLibunwindTheHostRunsAndStacksAreWalked) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root for a mount namespace (CI runs as root)";
   if (kThreadSanitizer) GTEST_SKIP() << "under TSan the agent walks with libunwind alone (its handlers run late)";
-  // /dev/null mounted over it, in a mount namespace of the host's own.
-  const std::string lib = std::filesystem::canonical("/lib/x86_64-linux-gnu/libunwind.so.8").string();
-  HostProcess host({"--threads", "2"}, {},
-                   {"unshare", "--mount", "sh", "-c", "mount --bind /dev/null " + lib + " && exec \"$0\" \"$@\""});
+  HostProcess host({"--threads", "2"}, {}, hiding_libraries({"libunwind.so.8"}));
   std::string dump = ask(host, "\x01");
   std::string sleeper = thread_block(dump, "sleeper");
   EXPECT_NE(sleeper.find("gops_test_sleeper_loop\n\t"), std::string::npos) << dump;

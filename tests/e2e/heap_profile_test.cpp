@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "support/hide_libraries.hpp"
 #include "support/pprof_tool.hpp"
 #include "support/process.hpp"
 
@@ -137,9 +138,7 @@ TEST(HeapProfile, LinkedSamplerFindsTheLiveSitesAndTheChurn) {
 // installed, with libgcc's unwinder: the same sites.
 TEST(HeapProfile, WithoutLibunwindTheSitesAreTheSame) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root for a mount namespace (CI runs as root)";
-  const std::string lib = std::filesystem::canonical("/lib/x86_64-linux-gnu/libunwind.so.8").string();
-  SitesHost host(HEAP_SITES_HOST, {{"GOPS_HEAP_SAMPLE_RATE", kTestRate}},
-                 {"unshare", "--mount", "sh", "-c", "mount --bind /dev/null " + lib + " && exec \"$0\""});
+  SitesHost host(HEAP_SITES_HOST, {{"GOPS_HEAP_SAMPLE_RATE", kTestRate}}, hiding_libraries({"libunwind.so.8"}));
   ASSERT_TRUE(host.ready());
   expect_known_heap(host.profile());
 }

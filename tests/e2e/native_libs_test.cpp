@@ -7,14 +7,14 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <string>
+#include <vector>
 
+#include "support/hide_libraries.hpp"
 #include "support/process.hpp"
 
 namespace gops::test {
 namespace {
-
-namespace fs = std::filesystem;
 
 // The state letter of /proc/PID/stat ("S", "T", ...).
 char state_of(pid_t pid) {
@@ -25,21 +25,22 @@ char state_of(pid_t pid) {
 
 TEST(NativeLibs, WithoutThemTheListWorksAndAStackIsOneLineWithTheTargetLetGo) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root for a mount namespace (CI runs as root)";
-  // The libraries made unloadable for gops alone: /dev/null mounted over
-  // them in a mount namespace of its own.
-  std::string hide;
-  for (const char* lib : {"libdw.so.1", "libelf.so.1", "libdeflate.so.0", "libZydis.so.4.0"})
-    hide += "mount --bind /dev/null " + fs::canonical(std::string("/lib/x86_64-linux-gnu/") + lib).string() + " && ";
+  // The libraries made unloadable for gops alone, in a mount namespace of
+  // its own.
+  const std::vector<std::string> hidden =
+      hiding_libraries({"libdw.so.1", "libelf.so.1", "libdeflate.so.0", "libZydis.so.4.0"});
   Child sleeper = Child::spawn({"sleep", "1000"});
   ASSERT_TRUE(eventually([&] { return read_file("/proc/" + std::to_string(sleeper.pid()) + "/comm") == "sleep\n"; }));
   const std::string pid = std::to_string(sleeper.pid());
-  auto in_namespace = [&](const std::string& command) {
-    return run({"unshare", "--mount", "sh", "-c", hide + "exec " + command});
+  auto in_namespace = [&](std::vector<std::string> command) {
+    std::vector<std::string> argv = hidden;
+    argv.insert(argv.end(), command.begin(), command.end());
+    return run(argv);
   };
-  auto list = in_namespace(gops_cli());
+  auto list = in_namespace({gops_cli()});
   EXPECT_EQ(list.exit_code, 0) << list.err;
   EXPECT_EQ(list.err, "");
-  auto stack = in_namespace(gops_cli() + " stack " + pid);
+  auto stack = in_namespace({gops_cli(), "stack", pid});
   EXPECT_EQ(stack.exit_code, 1);
   EXPECT_EQ(stack.err.rfind("gops: cannot load libdw.so.1: ", 0), 0u) << stack.err;
   EXPECT_EQ(split_lines(stack.err).size(), 1u) << stack.err;
